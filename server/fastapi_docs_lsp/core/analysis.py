@@ -1,0 +1,698 @@
+"""Which FastAPI (and Starlette) symbol is at each position of a Python module.
+
+``analyze(text, ...)`` parses the module error-tolerantly (``parsing.parse_module``), binds
+names to FastAPI objects and instances (imports with aliases, ``app = FastAPI()``, annotated
+parameters, subclasses, factories, instances imported from other workspace modules), then
+records every occurrence of a FastAPI symbol with its position: names, attribute chains,
+keyword arguments of FastAPI calls and ``status`` constants.
+
+Everything here is pure Python. Positions are 0-based lines and code-point columns.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Protocol
+
+from .parsing import Chunk, parse_module
+
+ROOT_PACKAGES = ("fastapi", "starlette")
+
+#: Calls whose keyword arguments belong to the class passed as first argument.
+_FORWARDING_CALLS = {
+    "add_middleware",  # app.add_middleware(CORSMiddleware, allow_origins=...)
+    "starlette.middleware.Middleware",  # Middleware(CORSMiddleware, allow_origins=...)
+}
+
+
+# --------------------------------------------------------------------------------------
+# the values names can be bound to
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """What an expression evaluates to.
+
+    kind ``obj``: the FastAPI object at ``path`` itself (module, class, function, constant).
+    kind ``inst``: an instance of the class at ``path``.
+    kind ``subclass``: a workspace class deriving from the FastAPI class at ``path``.
+    kind ``factory``: a workspace function whose return annotation is the class at ``path``.
+    """
+
+    kind: str
+    path: str
+
+
+class ApiLookup(Protocol):
+    """The subset of ``ApiDB`` the analysis needs (kept abstract so tests can fake it)."""
+
+    def get(self, path: str): ...
+
+    def member(self, owner: str, name: str): ...
+
+
+class ModuleResolver(Protocol):
+    def exported_ref(self, module: str, name: str, seen: frozenset[str]) -> Ref | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    line: int
+    start: int
+    end: int
+    target: str  # dotted path of the symbol as reached (fastapi.FastAPI.get, fastapi.Query)
+    kind: str  # module | name | member | keyword | instance | status
+    param: str | None = None  # for keyword: the parameter's name (target is the callable)
+    instance_of: str | None = None  # for instance: the class
+
+
+@dataclass(slots=True)
+class Scope:
+    kind: str  # module | function | class
+    start: int
+    end: int
+    bindings: dict[str, list[tuple[int, Ref | None]]] = field(default_factory=dict)
+    parent: "Scope | None" = None
+    children: list["Scope"] = field(default_factory=list)
+    base: str | None = None  # for a class scope: the FastAPI class it derives from
+
+    def bind(self, name: str, line: int, ref: Ref | None) -> None:
+        self.bindings.setdefault(name, []).append((line, ref))
+
+
+@dataclass(slots=True)
+class ModuleAnalysis:
+    lines: list[str]
+    occurrences: list[Occurrence]
+    module_scope: Scope
+    chunks: list[Chunk]
+    star_imports: tuple[str, ...] = ()
+    _by_line: dict[int, list[Occurrence]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for occ in self.occurrences:
+            self._by_line.setdefault(occ.line, []).append(occ)
+        for occs in self._by_line.values():
+            occs.sort(key=lambda o: (o.start, -o.end))
+
+    def at(self, line: int, col: int) -> Occurrence | None:
+        """The occurrence under the cursor (a cursor just after a name counts too)."""
+        occs = self._by_line.get(line)
+        if not occs:
+            return None
+        best = None
+        for occ in occs:
+            if occ.start <= col < occ.end:
+                if best is None or (occ.end - occ.start) < (best.end - best.start):
+                    best = occ
+        if best is None:
+            for occ in occs:
+                if occ.end == col:
+                    return occ
+        return best
+
+    def exported(self, name: str) -> Ref | None:
+        entries = self.module_scope.bindings.get(name)
+        if not entries:
+            return None
+        return entries[-1][1]
+
+    def resolve_text(self, dotted: str, line: int, db: ApiLookup | None = None) -> Ref | None:
+        """Resolve a dotted expression written as text (``app.get``, ``fastapi.security``) at a line.
+
+        Used by completion, where the code under the cursor is often not parseable yet.
+        """
+        parts = [p.strip() for p in dotted.split(".")]
+        if not parts or not all(p.isidentifier() for p in parts):
+            return None
+        scope = innermost_scope(self.module_scope, line)
+        ref = lookup(scope, parts[0], line, self.star_imports, db)
+        for part in parts[1:]:
+            if ref is None:
+                return None
+            ref = member_ref(ref, part, db)
+        return ref
+
+
+# --------------------------------------------------------------------------------------
+# evaluation
+
+
+def _is_fastapi(path: str) -> bool:
+    return path.split(".", 1)[0] in ROOT_PACKAGES
+
+
+def _kind_of(path: str, db: ApiLookup | None) -> str | None:
+    if db is not None:
+        obj = db.get(path)
+        if obj is not None:
+            return obj.kind
+    return None
+
+
+def _looks_like_class(path: str, db: ApiLookup | None) -> bool:
+    kind = _kind_of(path, db)
+    if kind is not None:
+        return kind == "class"
+    return path.rsplit(".", 1)[-1][:1].isupper() and not path.rsplit(".", 1)[-1].isupper()
+
+
+def member_ref(ref: Ref, name: str, db: ApiLookup | None) -> Ref | None:
+    """``ref.name``: a member of a FastAPI object, or of the class of an instance."""
+    if ref.kind == "obj":
+        path = f"{ref.path}.{name}"
+        if db is not None and db.get(ref.path) is not None:
+            obj = db.get(ref.path)
+            if obj.kind == "module":
+                if name not in obj.members and db.get(path) is None:
+                    return None
+            elif obj.kind == "class":
+                if db.member(ref.path, name) is None:
+                    return None
+            else:
+                return None
+        return Ref("obj", path)
+    if ref.kind == "inst":
+        path = f"{ref.path}.{name}"
+        if db is not None and db.get(ref.path) is not None:
+            member = db.member(ref.path, name)
+            if member is None:
+                return None
+            if member.kind in ("attribute", "property") and member.type and _is_fastapi(member.type):
+                return Ref("attr", path)
+        return Ref("obj", path)
+    return None
+
+
+def _attr_value(ref: Ref, db: ApiLookup | None) -> Ref:
+    """The value of an attribute reference, for chaining (``request.url`` -> instance of URL)."""
+    if ref.kind == "attr" and db is not None:
+        owner, _, name = ref.path.rpartition(".")
+        member = db.member(owner, name)
+        if member is not None and member.type:
+            return Ref("inst", member.type)
+    return ref
+
+
+def lookup(scope: Scope | None, name: str, line: int, star_imports: tuple[str, ...], db: ApiLookup | None) -> Ref | None:
+    """Find ``name`` as seen at ``line`` from ``scope`` (Python's rules, class scopes skipped)."""
+    first = True
+    while scope is not None:
+        if scope.kind != "class" or first:
+            entries = scope.bindings.get(name)
+            if entries:
+                chosen = entries[0][1]
+                for bound_line, ref in entries:
+                    if bound_line <= line:
+                        chosen = ref
+                    else:
+                        break
+                return chosen
+        first = False
+        scope = scope.parent
+    for module in star_imports:
+        path = f"{module}.{name}"
+        if db is not None and db.get(path) is not None:
+            return Ref("obj", path)
+    return None
+
+
+def innermost_scope(scope: Scope, line: int) -> Scope:
+    children = scope.children
+    if children:
+        idx = bisect.bisect_right([c.start for c in children], line) - 1
+        if idx >= 0 and children[idx].start <= line < children[idx].end:
+            return innermost_scope(children[idx], line)
+    return scope
+
+
+# --------------------------------------------------------------------------------------
+# the analysis passes
+
+
+class _Analyzer:
+    def __init__(
+        self,
+        text: str,
+        module_name: str | None,
+        db: ApiLookup | None,
+        resolver: ModuleResolver | None,
+        seen: frozenset[str],
+    ) -> None:
+        self.lines = text.replace("\x00", " ").split("\n")
+        self.module_name = module_name
+        self.db = db
+        self.resolver = resolver
+        self.seen = seen
+        self.module_scope = Scope("module", 0, len(self.lines) + 1)
+        self.star_imports: list[str] = []
+        self.occurrences: list[Occurrence] = []
+        self._offset = 0  # line offset of the chunk being visited
+        self._scope_of: dict[int, Scope] = {}
+
+    # ---- positions ---------------------------------------------------------------
+
+    def line_of(self, node: ast.AST) -> int:
+        return self._offset + node.lineno - 1  # type: ignore[attr-defined]
+
+    def col(self, line: int, byte_col: int) -> int:
+        text = self.lines[line] if 0 <= line < len(self.lines) else ""
+        if text.isascii():
+            return byte_col
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+
+    def add(self, line: int, byte_start: int, byte_end: int, target: str, kind: str, **extra) -> None:
+        start = self.col(line, byte_start)
+        end = self.col(line, byte_end)
+        if end > start:
+            self.occurrences.append(Occurrence(line, start, end, target, kind, **extra))
+
+    # ---- pass 1: bindings ----------------------------------------------------------
+
+    def bind_all(self, chunks: list[Chunk]) -> None:
+        for chunk in chunks:
+            if chunk.tree is None:
+                continue
+            self._offset = chunk.start_line
+            self._bind_body(chunk.tree.body, self.module_scope)
+
+    def _new_scope(self, kind: str, node: ast.AST, parent: Scope) -> Scope:
+        start = self.line_of(node)
+        end = self._offset + (getattr(node, "end_lineno", None) or node.lineno)  # type: ignore[attr-defined]
+        scope = Scope(kind, start, end, parent=parent)
+        parent.children.append(scope)
+        self._scope_of[id(node)] = scope
+        return scope
+
+    def _bind_body(self, body: list[ast.stmt], scope: Scope) -> None:
+        for stmt in body:
+            self._bind_stmt(stmt, scope)
+
+    def _import_target(self, node: ast.ImportFrom) -> str | None:
+        module = node.module or ""
+        if node.level:
+            if not self.module_name:
+                return None
+            base = self.module_name.split(".")
+            # a module's own package: drop the module name, then one more per extra dot
+            keep = len(base) - node.level
+            if keep < 0:
+                return None
+            prefix = ".".join(base[:keep])
+            return f"{prefix}.{module}".strip(".") if module else prefix
+        return module
+
+    def _bind_stmt(self, stmt: ast.stmt, scope: Scope) -> None:
+        line = self.line_of(stmt)
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                root = alias.name.split(".")[0]
+                if root not in ROOT_PACKAGES:
+                    continue
+                if alias.asname:
+                    scope.bind(alias.asname, line, Ref("obj", alias.name))
+                else:
+                    scope.bind(root, line, Ref("obj", root))
+        elif isinstance(stmt, ast.ImportFrom):
+            module = self._import_target(stmt)
+            if module is None:
+                return
+            if module.split(".")[0] in ROOT_PACKAGES:
+                for alias in stmt.names:
+                    if alias.name == "*":
+                        self.star_imports.append(module)
+                        continue
+                    scope.bind(alias.asname or alias.name, line, Ref("obj", f"{module}.{alias.name}"))
+            elif self.resolver is not None:
+                for alias in stmt.names:
+                    if alias.name == "*":
+                        continue
+                    ref = self.resolver.exported_ref(module, alias.name, self.seen)
+                    if ref is None:
+                        # `from app import main` then `main.app`: a workspace module
+                        ref = self.resolver.exported_ref(f"{module}.{alias.name}", "", self.seen)
+                    scope.bind(alias.asname or alias.name, line, ref)
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            returns = self._annotation_ref(stmt.returns, scope, line)
+            scope.bind(stmt.name, line, Ref("factory", returns.path) if returns and returns.kind == "inst" else None)
+            inner = self._new_scope("function", stmt, scope)
+            args = stmt.args
+            all_args = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+            if args.vararg:
+                all_args.append(args.vararg)
+            if args.kwarg:
+                all_args.append(args.kwarg)
+            owner = self._class_base_for_self(scope)
+            for i, arg in enumerate(all_args):
+                ref = self._annotation_ref(arg.annotation, scope, line)
+                if ref is None and i == 0 and owner is not None and arg.arg in ("self", "cls") and not stmt.decorator_list:
+                    ref = Ref("inst", owner)
+                inner.bind(arg.arg, self.line_of(arg), ref)
+            self._bind_body(stmt.body, inner)
+        elif isinstance(stmt, ast.ClassDef):
+            base_ref = None
+            for base in stmt.bases:
+                ref = self._eval(base, scope, line)
+                if ref is not None and ref.kind in ("obj", "subclass") and _looks_like_class(ref.path, self.db):
+                    base_ref = Ref("subclass", ref.path)
+                    break
+            scope.bind(stmt.name, line, base_ref)
+            inner = self._new_scope("class", stmt, scope)
+            inner.base = base_ref.path if base_ref else None
+            self._bind_body(stmt.body, inner)
+        elif isinstance(stmt, ast.Assign):
+            ref = self._value_ref(stmt.value, scope, line)
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    scope.bind(target.id, line, ref)
+        elif isinstance(stmt, ast.AnnAssign):
+            if isinstance(stmt.target, ast.Name):
+                ref = self._annotation_ref(stmt.annotation, scope, line)
+                if ref is None and stmt.value is not None:
+                    ref = self._value_ref(stmt.value, scope, line)
+                scope.bind(stmt.target.id, line, ref)
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            for item in stmt.items:
+                if isinstance(item.optional_vars, ast.Name):
+                    scope.bind(item.optional_vars.id, line, self._value_ref(item.context_expr, scope, line))
+            self._bind_body(stmt.body, scope)
+        elif isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
+            if isinstance(stmt, (ast.For, ast.AsyncFor)) and isinstance(stmt.target, ast.Name):
+                scope.bind(stmt.target.id, line, None)
+            self._bind_body(stmt.body, scope)
+            self._bind_body(stmt.orelse, scope)
+        elif isinstance(stmt, ast.If):
+            self._bind_body(stmt.body, scope)
+            self._bind_body(stmt.orelse, scope)
+        elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+            self._bind_body(stmt.body, scope)  # type: ignore[attr-defined]
+            for handler in stmt.handlers:  # type: ignore[attr-defined]
+                if handler.name:
+                    scope.bind(handler.name, self.line_of(handler), self._annotation_ref(handler.type, scope, line))
+                self._bind_body(handler.body, scope)
+            self._bind_body(stmt.orelse, scope)  # type: ignore[attr-defined]
+            self._bind_body(stmt.finalbody, scope)  # type: ignore[attr-defined]
+        elif isinstance(stmt, ast.Match):
+            for case in stmt.cases:
+                self._bind_body(case.body, scope)
+
+    def _class_base_for_self(self, scope: Scope) -> str | None:
+        if scope.kind == "class":
+            return scope.base
+        return None
+
+    def _value_ref(self, value: ast.expr, scope: Scope, line: int) -> Ref | None:
+        ref = self._eval(value, scope, line)
+        if ref is None:
+            return None
+        if ref.kind == "attr":
+            return _attr_value(ref, self.db)
+        return ref
+
+    def _annotation_ref(self, node: ast.expr | None, scope: Scope, line: int) -> Ref | None:
+        """``Request``, ``Request | None``, ``Optional[Request]``, ``Annotated[Request, ...]``, ``"Request"``."""
+        if node is None:
+            return None
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                node = ast.parse(node.value, mode="eval").body
+            except SyntaxError:
+                return None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            return self._annotation_ref(node.left, scope, line) or self._annotation_ref(node.right, scope, line)
+        if isinstance(node, ast.Subscript):
+            head = node.value
+            head_name = head.attr if isinstance(head, ast.Attribute) else getattr(head, "id", "")
+            if head_name in ("Annotated", "Optional", "Union"):
+                elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+                candidates = elts[:1] if head_name == "Annotated" else elts
+                for elt in candidates:
+                    ref = self._annotation_ref(elt, scope, line)
+                    if ref is not None:
+                        return ref
+            return None
+        ref = self._eval(node, scope, line)
+        if ref is None:
+            return None
+        if ref.kind == "obj" and _looks_like_class(ref.path, self.db):
+            return Ref("inst", ref.path)
+        if ref.kind == "subclass":
+            return Ref("inst", ref.path)
+        return None
+
+    def _eval(self, node: ast.expr, scope: Scope, line: int) -> Ref | None:
+        if isinstance(node, ast.Name):
+            return lookup(scope, node.id, line, tuple(self.star_imports), self.db)
+        if isinstance(node, ast.Attribute):
+            base = self._eval(node.value, scope, line)
+            if base is None:
+                return None
+            return member_ref(_attr_value(base, self.db), node.attr, self.db)
+        if isinstance(node, ast.Call):
+            func = self._eval(node.func, scope, line)
+            if func is None:
+                return None
+            if func.kind in ("subclass", "factory"):
+                return Ref("inst", func.path)
+            if func.kind == "obj":
+                if _looks_like_class(func.path, self.db):
+                    return Ref("inst", func.path)
+                if self.db is not None:
+                    obj = self.db.get(func.path)
+                    if obj is not None and obj.type and _is_fastapi(obj.type) and _looks_like_class(obj.type, self.db):
+                        return Ref("inst", obj.type)
+            return None
+        if isinstance(node, ast.Await):
+            return None
+        return None
+
+    # ---- pass 2: occurrences -------------------------------------------------------
+
+    def collect_all(self, chunks: list[Chunk]) -> None:
+        for chunk in chunks:
+            if chunk.tree is None:
+                continue
+            self._offset = chunk.start_line
+            for stmt in chunk.tree.body:
+                self._collect(stmt, self.module_scope)
+
+    def _collect(self, node: ast.AST, scope: Scope) -> None:
+        """Visit ``node`` recording occurrences; entering defs switches to their scope."""
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for dec in node.decorator_list:
+                self._collect(dec, scope)
+            if isinstance(node, ast.ClassDef):
+                for base in node.bases:
+                    self._collect(base, scope)
+                for kw in node.keywords:
+                    self._collect(kw.value, scope)
+            else:
+                args = node.args
+                for default in [*args.defaults, *[d for d in args.kw_defaults if d is not None]]:
+                    self._collect(default, scope)
+                for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+                    if arg is not None and arg.annotation is not None:
+                        self._collect(arg.annotation, scope)
+                if node.returns is not None:
+                    self._collect(node.returns, scope)
+            inner = self._scope_of.get(id(node), scope)
+            if not isinstance(node, ast.ClassDef):
+                args = node.args
+                for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+                    if arg is not None:
+                        self._instance_name(arg.arg, self.line_of(arg), arg.col_offset, inner)
+            for stmt in node.body:
+                self._collect(stmt, inner)
+            return
+        if isinstance(node, ast.Import):
+            self._collect_import(node)
+            return
+        if isinstance(node, ast.ImportFrom):
+            self._collect_import_from(node, scope)
+            return
+        if isinstance(node, ast.Name):
+            self._collect_name(node, scope)
+            return
+        if isinstance(node, ast.Attribute):
+            self._collect_attribute(node, scope)
+            return
+        if isinstance(node, ast.Call):
+            self._collect_call(node, scope)
+            return
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and self._in_annotation_string(node):
+            return
+        for child in ast.iter_child_nodes(node):
+            self._collect(child, scope)
+
+    def _in_annotation_string(self, node: ast.Constant) -> bool:
+        return False
+
+    def _collect_import(self, node: ast.Import) -> None:
+        line = self.line_of(node)
+        for alias in node.names:
+            if alias.name.split(".")[0] not in ROOT_PACKAGES:
+                continue
+            a_line = self._offset + alias.lineno - 1
+            self._dotted_occurrences(a_line, alias.col_offset, alias.name)
+            if alias.asname:
+                text = self.lines[a_line] if a_line < len(self.lines) else ""
+                idx = text.find(alias.asname, self.col(a_line, alias.col_offset) + len(alias.name))
+                if idx >= 0:
+                    self.occurrences.append(Occurrence(a_line, idx, idx + len(alias.asname), alias.name, self._kind_for(alias.name)))
+        del line
+
+    def _dotted_occurrences(self, line: int, byte_col: int, dotted: str) -> None:
+        col = byte_col
+        parts = dotted.split(".")
+        for i, part in enumerate(parts):
+            path = ".".join(parts[: i + 1])
+            self.add(line, col, col + len(part.encode("utf-8")), path, self._kind_for(path))
+            col += len(part.encode("utf-8")) + 1
+
+    def _collect_import_from(self, node: ast.ImportFrom, scope: Scope) -> None:
+        module = self._import_target(node)
+        line = self.line_of(node)
+        if module and module.split(".")[0] in ROOT_PACKAGES and node.module:
+            text = self.lines[line] if line < len(self.lines) else ""
+            idx = text.find(node.module)
+            if idx >= 0:
+                self._dotted_occurrences(line, len(text[:idx].encode("utf-8")), node.module)
+            for alias in node.names:
+                if alias.name == "*":
+                    continue
+                path = f"{module}.{alias.name}"
+                a_line = self._offset + alias.lineno - 1
+                kind = self._kind_for(path)
+                if self.db is not None and self.db.get(path) is None:
+                    continue
+                self.add(a_line, alias.col_offset, alias.col_offset + len(alias.name.encode("utf-8")), path, kind)
+                if alias.asname:
+                    a_text = self.lines[a_line] if a_line < len(self.lines) else ""
+                    start = self.col(a_line, alias.col_offset) + len(alias.name)
+                    idx = a_text.find(alias.asname, start)
+                    if idx >= 0:
+                        self.occurrences.append(Occurrence(a_line, idx, idx + len(alias.asname), path, kind))
+        elif module and self.resolver is not None:
+            # `from app.main import app`: the imported instance itself
+            for alias in node.names:
+                if alias.name == "*":
+                    continue
+                ref = lookup(scope, alias.asname or alias.name, line, (), self.db)
+                if ref is not None and ref.kind == "inst":
+                    a_line = self._offset + alias.lineno - 1
+                    self.add(a_line, alias.col_offset, alias.col_offset + len(alias.name.encode("utf-8")), ref.path, "instance", instance_of=ref.path)
+
+    def _kind_for(self, path: str) -> str:
+        kind = _kind_of(path, self.db)
+        if kind == "module" or (kind is None and path in ROOT_PACKAGES):
+            return "module"
+        if _is_status(path):
+            return "status"
+        return "name"
+
+    def _collect_name(self, node: ast.Name, scope: Scope) -> None:
+        line = self.line_of(node)
+        ref = lookup(scope, node.id, line, tuple(self.star_imports), self.db)
+        if ref is None:
+            return
+        end = node.col_offset + len(node.id.encode("utf-8"))
+        if ref.kind == "obj":
+            self.add(line, node.col_offset, end, ref.path, self._kind_for(ref.path))
+        elif ref.kind == "inst":
+            self.add(line, node.col_offset, end, ref.path, "instance", instance_of=ref.path)
+
+    def _instance_name(self, name: str, line: int, byte_col: int, scope: Scope) -> None:
+        ref = lookup(scope, name, line, (), self.db)
+        if ref is not None and ref.kind == "inst":
+            self.add(line, byte_col, byte_col + len(name.encode("utf-8")), ref.path, "instance", instance_of=ref.path)
+
+    def _collect_attribute(self, node: ast.Attribute, scope: Scope) -> Ref | None:
+        """Record ``a.b.c`` chains; returns the value of the whole expression."""
+        line = self.line_of(node)
+        if isinstance(node.value, ast.Attribute):
+            base = self._collect_attribute(node.value, scope)
+        else:
+            self._collect(node.value, scope)
+            base = self._eval(node.value, scope, line)
+        if base is None:
+            return None
+        ref = member_ref(_attr_value(base, self.db), node.attr, self.db)
+        if ref is None:
+            return None
+        end_line = self._offset + (node.end_lineno or node.lineno) - 1
+        end = node.end_col_offset or 0
+        start = end - len(node.attr.encode("utf-8"))
+        kind = "status" if _is_status(ref.path) else ("member" if base.kind in ("inst", "attr") else self._kind_for(ref.path))
+        self.add(end_line, start, end, ref.path, kind)
+        return ref
+
+    def _callable_for_keywords(self, node: ast.Call, scope: Scope, line: int) -> str | None:
+        func = self._eval(node.func, scope, line)
+        if func is None:
+            return None
+        if func.kind in ("subclass",):
+            return func.path
+        if func.kind != "obj":
+            return None
+        name = func.path.rsplit(".", 1)[-1]
+        if (name in _FORWARDING_CALLS or func.path in _FORWARDING_CALLS or func.path.endswith(".Middleware")) and node.args:
+            target = self._eval(node.args[0], scope, line)
+            if target is not None and target.kind in ("obj", "subclass"):
+                return target.path
+            return None
+        return func.path
+
+    def _collect_call(self, node: ast.Call, scope: Scope) -> None:
+        line = self.line_of(node)
+        self._collect(node.func, scope)
+        for arg in node.args:
+            self._collect(arg, scope)
+        target = None
+        if node.keywords:
+            target = self._callable_for_keywords(node, scope, line)
+        for kw in node.keywords:
+            if target is not None and kw.arg is not None:
+                kw_line = self._offset + kw.lineno - 1
+                self.add(kw_line, kw.col_offset, kw.col_offset + len(kw.arg.encode("utf-8")), target, "keyword", param=kw.arg)
+            self._collect(kw.value, scope)
+
+
+def _is_status(path: str) -> bool:
+    head, _, name = path.rpartition(".")
+    return head.endswith("status") and (name.startswith("HTTP_") or name.startswith("WS_"))
+
+
+def analyze(
+    text: str,
+    *,
+    module_name: str | None = None,
+    db: ApiLookup | None = None,
+    resolver: ModuleResolver | None = None,
+    seen: frozenset[str] = frozenset(),
+) -> ModuleAnalysis:
+    """Analyse a module. Never raises on bad input (syntax errors, NUL bytes, deep nesting)."""
+    chunks = parse_module(text)
+    analyzer = _Analyzer(text, module_name, db, resolver, seen | ({module_name} if module_name else set()))
+    try:
+        analyzer.bind_all(chunks)
+        analyzer.collect_all(chunks)
+    except RecursionError:
+        pass
+    return ModuleAnalysis(
+        lines=analyzer.lines,
+        occurrences=analyzer.occurrences,
+        module_scope=analyzer.module_scope,
+        chunks=chunks,
+        star_imports=tuple(analyzer.star_imports),
+    )
+
+
+def iter_fastapi_imports(analysis: ModuleAnalysis) -> Iterator[str]:
+    for occ in analysis.occurrences:
+        if occ.kind == "module":
+            yield occ.target
+
+
+Resolver = Callable[[str, str], Ref | None]

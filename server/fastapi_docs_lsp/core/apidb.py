@@ -1,0 +1,547 @@
+"""API documentation of the installed ``fastapi`` and ``starlette``, read statically.
+
+``extract_api`` walks both packages with griffe + griffe-typingdoc (which reads FastAPI's
+``Annotated[..., Doc("...")]`` parameter docs) and produces plain, JSON-friendly records.
+Nothing of the user's environment is imported or executed.
+
+Extraction costs ~0.5 s and ~100 MB while griffe holds the trees, so the server runs it in a
+child process (``python -m fastapi_docs_lsp.core.apidb OUT SITE...``) and keeps only the
+compact result, cached on disk per fastapi/starlette version.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import logging
+import re
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 4
+PACKAGES = ("fastapi", "starlette")
+_DOC_LIMIT = 1800
+
+_LINK_RE = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+_READ_MORE_RE = re.compile(
+    r"\n*(?:You can )?Read more (?:about it )?in the\s*\n?\s*\[[^\]]+\]\([^)]+\)\.?\s*", re.IGNORECASE
+)
+
+
+@dataclass(slots=True)
+class ParamInfo:
+    name: str
+    kind: str  # "positional-only" | "positional or keyword" | "keyword-only" | "variadic positional" | "variadic keyword"
+    annotation: str = ""
+    default: str | None = None
+    doc: str = ""
+    deprecated: str | None = None
+
+
+@dataclass(slots=True)
+class ApiObject:
+    path: str  # canonical path (where it is defined)
+    public: str  # how users import it
+    kind: str  # module | class | function | method | attribute | property
+    signature: str = ""
+    summary: str = ""
+    doc: str = ""
+    params: list[ParamInfo] = field(default_factory=list)
+    bases: list[str] = field(default_factory=list)
+    members: dict[str, str] = field(default_factory=dict)  # name -> canonical path (inherited included)
+    type: str | None = None  # canonical class of an attribute/property value, or of a function's return
+    links: list[tuple[str, str]] = field(default_factory=list)
+    deprecated: str | None = None
+    value: str | None = None  # short literal value of a constant (status codes)
+
+    def param(self, name: str) -> ParamInfo | None:
+        for p in self.params:
+            if p.name == name:
+                return p
+        return None
+
+
+# ---------------------------------------------------------------------------------------
+# text helpers
+
+
+def clean_doc(text: str) -> str:
+    """Dedent a ``Doc()``/docstring text and drop its trailing 'Read more' link sentence."""
+    import inspect
+
+    text = inspect.cleandoc(text or "")
+    return _READ_MORE_RE.sub("\n\n", text).strip()
+
+
+def extract_links(text: str) -> list[tuple[str, str]]:
+    return [(t, u) for t, u in _LINK_RE.findall(text or "") if "tiangolo.com" in u or "starlette" in u]
+
+
+def first_paragraph(text: str) -> str:
+    for para in re.split(r"\n\s*\n", text.strip()):
+        para = para.strip()
+        if para and not para.startswith(("```", "#")):
+            return " ".join(line.strip() for line in para.splitlines())
+    return ""
+
+
+def strip_annotated(annotation: str) -> tuple[str, str | None]:
+    """``Annotated[int | None, Doc(...), deprecated("x")]`` -> (``int | None``, ``"x"``)."""
+    if not annotation.startswith("Annotated["):
+        return annotation, None
+    try:
+        node = ast.parse(annotation, mode="eval").body
+    except SyntaxError:
+        return annotation, None
+    if not isinstance(node, ast.Subscript) or not isinstance(node.slice, ast.Tuple) or not node.slice.elts:
+        return annotation, None
+    first, *extra = node.slice.elts
+    deprecated = None
+    for e in extra:
+        if isinstance(e, ast.Call) and getattr(e.func, "id", getattr(e.func, "attr", "")) == "deprecated":
+            if e.args and isinstance(e.args[0], ast.Constant) and isinstance(e.args[0].value, str):
+                deprecated = e.args[0].value.strip()
+            else:
+                deprecated = "deprecated"
+    return ast.unparse(first), deprecated
+
+
+def _format_default(default: Any) -> str | None:
+    if default is None:
+        return None
+    text = str(default)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _short_annotation(text: str) -> str:
+    text = re.sub(r"\s+", " ", text)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def format_signature(name: str, params: Iterable[ParamInfo], returns: str = "", limit: int = 8) -> str:
+    """A readable one-or-multi-line signature without ``Annotated``/``Doc`` noise."""
+    parts: list[str] = []
+    star_done = False
+    plist = [p for p in params if p.name not in ("self", "cls")]
+    for p in plist[:limit]:
+        if p.kind == "keyword-only" and not star_done:
+            parts.append("*")
+            star_done = True
+        if p.kind == "variadic positional":
+            star_done = True
+            piece = f"*{p.name}"
+        elif p.kind == "variadic keyword":
+            piece = f"**{p.name}"
+        else:
+            piece = p.name
+        if p.annotation:
+            piece += f": {_short_annotation(p.annotation)}"
+        if p.default is not None:
+            piece += f" = {p.default}" if p.annotation else f"={p.default}"
+        parts.append(piece)
+    if len(plist) > limit:
+        parts.append(f"...  # {len(plist) - limit} more")
+    ret = f" -> {_short_annotation(returns)}" if returns else ""
+    one_line = f"{name}({', '.join(parts)}){ret}"
+    if len(one_line) <= 88:
+        return one_line
+    body = ",\n".join(f"    {p}" for p in parts)
+    return f"{name}(\n{body}\n){ret}"
+
+
+# ---------------------------------------------------------------------------------------
+# extraction (runs with griffe; in a child process in the server)
+
+
+def _canonical(expr: Any) -> str | None:
+    """Canonical class path named by a griffe annotation expression, unwrapping Annotated/Optional."""
+    try:
+        from griffe import ExprName, ExprSubscript, ExprBinOp  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - griffe is a dependency
+        return None
+    if expr is None or isinstance(expr, str):
+        return None
+    if isinstance(expr, ExprName):
+        try:
+            return expr.canonical_path
+        except Exception:
+            return None
+    if isinstance(expr, ExprSubscript):
+        left = getattr(expr.left, "name", str(expr.left))
+        if left in ("Annotated", "Optional", "Union"):
+            sl = expr.slice
+            elements = getattr(sl, "elements", None) or [sl]
+            for element in elements:
+                found = _canonical(element)
+                if found and found not in ("None", "builtins.None"):
+                    return found
+        return None
+    if isinstance(expr, ExprBinOp) and expr.operator == "|":
+        return _canonical(expr.left) or _canonical(expr.right)
+    return None
+
+
+def _params_of(fn: Any) -> list[ParamInfo]:
+    docs: dict[str, str] = {}
+    if fn.docstring is not None:
+        try:
+            for section in fn.docstring.parsed:
+                if section.kind.value == "parameters":
+                    for p in section.value:
+                        docs[p.name] = p.description or ""
+        except Exception:  # a docstring griffe cannot parse: keep going without param docs
+            pass
+    out = []
+    for p in fn.parameters:
+        annotation_raw = str(p.annotation) if p.annotation is not None else ""
+        annotation, deprecated = strip_annotated(annotation_raw)
+        doc = docs.get(p.name, "")
+        out.append(
+            ParamInfo(
+                name=p.name,
+                kind=str(p.kind.value),
+                annotation=annotation,
+                default=_format_default(p.default),
+                doc=doc.strip(),
+                deprecated=deprecated,
+            )
+        )
+    return out
+
+
+def _doc_of(obj: Any) -> str:
+    try:
+        return obj.docstring.value if obj.docstring is not None else ""
+    except Exception:
+        return ""
+
+
+def _record(obj: Any, public: str) -> ApiObject:
+    kind = obj.kind.value
+    labels = getattr(obj, "labels", set()) or set()
+    raw_doc = _doc_of(obj)
+    record = ApiObject(path=obj.path, public=public, kind=kind)
+    if kind == "function":
+        if obj.parent is not None and obj.parent.kind.value == "class":
+            record.kind = "property" if "property" in labels else "method"
+        record.params = _params_of(obj)
+        returns = str(obj.returns) if obj.returns is not None else ""
+        returns, _ = strip_annotated(returns)
+        record.type = _canonical(obj.returns)
+        record.signature = format_signature(obj.name, record.params, returns)
+        if record.kind == "property":
+            record.signature = f"{obj.name}: {returns}" if returns else obj.name
+            record.params = []
+    elif kind == "class":
+        init = None
+        try:
+            init = obj.all_members.get("__init__")
+            init = init.final_target if init is not None and init.is_alias else init
+        except Exception:
+            init = None
+        if init is not None and init.kind.value == "function":
+            record.params = _params_of(init)
+            if not raw_doc:
+                raw_doc = _doc_of(init)
+        record.signature = format_signature(f"class {obj.name}", record.params)
+        for base in obj.bases:
+            canonical = _canonical(base) if not isinstance(base, str) else base
+            if canonical:
+                record.bases.append(canonical)
+        try:
+            members = obj.all_members
+        except Exception:
+            members = obj.members
+        for name, member in members.items():
+            if name.startswith("_"):
+                continue
+            try:
+                target = member.final_target if member.is_alias else member
+                record.members[name] = target.path
+            except Exception:
+                continue
+    elif kind == "attribute":
+        annotation = str(obj.annotation) if obj.annotation is not None else ""
+        annotation, record.deprecated = strip_annotated(annotation)
+        record.type = _canonical(obj.annotation)
+        value = obj.value
+        if value is not None and len(str(value)) <= 40:
+            record.value = str(value)
+        record.signature = f"{obj.name}: {annotation}" if annotation else obj.name
+        if record.value and not annotation:
+            record.signature = f"{obj.name} = {record.value}"
+        if not raw_doc and obj.parent is not None and obj.parent.kind.value == "class":
+            # FastAPI documents instance attributes through the __init__ parameter of that name
+            init = obj.parent.members.get("__init__")
+            try:
+                init = init.final_target if init is not None and init.is_alias else init
+                if init is not None and init.kind.value == "function":
+                    for p in _params_of(init):
+                        if p.name == obj.name:
+                            raw_doc = p.doc
+                            if not annotation:
+                                record.signature = f"{obj.name}: {p.annotation}"
+            except Exception:
+                pass
+    elif kind == "module":
+        for name, member in obj.members.items():
+            if name.startswith("_"):
+                continue
+            try:
+                target = member.final_target if member.is_alias else member
+                record.members[name] = target.path
+            except Exception:
+                if member.is_alias:
+                    record.members[name] = member.target_path
+    record.links = extract_links(raw_doc)
+    doc = clean_doc(raw_doc)
+    record.doc = doc[:_DOC_LIMIT]
+    record.summary = first_paragraph(doc)
+    for p in record.params:
+        p_links = extract_links(p.doc)
+        p.doc = clean_doc(p.doc)[:_DOC_LIMIT]
+        if p_links:
+            # keep the parameter's own "Read more" target: it is the best anchor for it
+            p.doc = p.doc + "".join(f"\n\n[{t}]({u})" for t, u in p_links[:1])
+    return record
+
+
+def _public_rank(path: str) -> tuple[int, int, int]:
+    parts = path.split(".")
+    private = any(p.startswith("_") for p in parts)
+    return (private, 0 if parts[0] == "fastapi" else 1, len(parts))
+
+
+def extract_api(search_paths: list[str]) -> dict[str, Any]:
+    """Load fastapi + starlette from ``search_paths`` with griffe and return the JSON payload."""
+    import griffe
+
+    extensions = griffe.load_extensions("griffe_typingdoc")
+    loader = griffe.GriffeLoader(extensions=extensions, search_paths=list(search_paths), allow_inspection=False)
+    roots = {}
+    for package in PACKAGES:
+        try:
+            roots[package] = loader.load(package, try_relative_path=False)
+        except Exception as exc:  # missing or broken: record and continue
+            log.warning("could not read %s: %s", package, exc)
+    try:
+        loader.resolve_aliases(implicit=True, external=False)
+    except Exception as exc:
+        log.warning("alias resolution incomplete: %s", exc)
+
+    objects: dict[str, Any] = {}
+    aliases: dict[str, str] = {}  # any visible path -> canonical path
+    public: dict[str, str] = {}  # canonical -> best public path
+
+    def offer(visible: str, canonical: str) -> None:
+        current = public.get(canonical)
+        if current is None or _public_rank(visible) < _public_rank(current):
+            public[canonical] = visible
+
+    def walk(module: Any) -> None:
+        objects[module.path] = module
+        offer(module.path, module.path)
+        exported = _reexported_names(module)
+        for name, member in list(module.members.items()):
+            if name.startswith("_") and name != "__init__":
+                continue
+            visible = f"{module.path}.{name}"
+            if member.is_alias:
+                try:
+                    target = member.final_target
+                except Exception:
+                    continue
+                if not target.path.startswith(PACKAGES):
+                    continue
+                aliases[visible] = target.path
+                if not name.startswith("_") and name in exported:
+                    offer(visible, target.path)
+                continue
+            if member.kind.value == "module":
+                if not name.startswith("_"):
+                    walk(member)
+                continue
+            objects[member.path] = member
+            offer(visible, member.path)
+
+    for root in roots.values():
+        walk(root)
+
+    records: dict[str, dict[str, Any]] = {}
+    for canonical, obj in list(objects.items()):
+        pub = public.get(canonical, canonical)
+        try:
+            record = _record(obj, pub)
+        except Exception as exc:
+            log.debug("skipping %s: %s", canonical, exc)
+            continue
+        records[canonical] = asdict(record)
+        if obj.kind.value == "class":
+            try:
+                members = obj.all_members
+            except Exception:
+                members = obj.members
+            for name, member in members.items():
+                if name.startswith("_"):
+                    continue
+                try:
+                    target = member.final_target if member.is_alias else member
+                except Exception:
+                    continue
+                if target.path in records:
+                    continue
+                if target.kind.value not in ("function", "attribute"):
+                    continue
+                owner_pub = public.get(target.parent.path, target.parent.path) if target.parent else pub
+                try:
+                    records[target.path] = asdict(_record(target, f"{owner_pub}.{name}"))
+                except Exception as exc:
+                    log.debug("skipping member %s: %s", target.path, exc)
+
+    versions = {}
+    for package in PACKAGES:
+        versions[package] = _version_of(roots.get(package))
+    return {
+        "schema": SCHEMA_VERSION,
+        "versions": versions,
+        "objects": records,
+        "aliases": aliases,
+    }
+
+
+_AS_SAME_RE = re.compile(r"\b(\w+)\s+as\s+\1\b")
+
+
+def _reexported_names(module: Any) -> set[str]:
+    """Names a module deliberately re-exports: ``__all__``, ``X as X`` imports, or a package's ``__init__``."""
+    names: set[str] = set()
+    try:
+        if module.filepath and Path(module.filepath).name == "__init__.py":
+            return set(module.members)
+        source = Path(module.filepath).read_text(encoding="utf-8", errors="replace")
+    except Exception:
+        return names
+    names.update(_AS_SAME_RE.findall(source))
+    try:
+        exports = module.exports or ()
+        names.update(e if isinstance(e, str) else getattr(e, "name", str(e)) for e in exports)
+    except Exception:
+        pass
+    return names
+
+
+def _version_of(module: Any) -> str | None:
+    if module is None:
+        return None
+    try:
+        value = module.members["__version__"].value
+        return str(value).strip("'\"")
+    except Exception:
+        return None
+
+
+# ---------------------------------------------------------------------------------------
+# the compact, queryable database used by the server
+
+
+class ApiDB:
+    """Look-ups over the extracted API records (no griffe needed at run time)."""
+
+    def __init__(self, payload: dict[str, Any]) -> None:
+        self.versions: dict[str, str | None] = payload.get("versions", {})
+        self._objects: dict[str, ApiObject] = {}
+        for path, raw in payload.get("objects", {}).items():
+            raw = dict(raw)
+            raw["params"] = [ParamInfo(**p) for p in raw.get("params", [])]
+            raw["links"] = [tuple(x) for x in raw.get("links", [])]
+            self._objects[path] = ApiObject(**raw)
+        self._aliases: dict[str, str] = dict(payload.get("aliases", {}))
+        # public path -> canonical, so user-facing paths resolve too
+        for path, obj in self._objects.items():
+            if obj.public != path:
+                self._aliases.setdefault(obj.public, path)
+
+    @classmethod
+    def empty(cls) -> "ApiDB":
+        return cls({})
+
+    def __len__(self) -> int:
+        return len(self._objects)
+
+    def canonical(self, path: str) -> str | None:
+        if path in self._objects:
+            return path
+        seen = 0
+        while path in self._aliases and seen < 8:
+            path = self._aliases[path]
+            seen += 1
+            if path in self._objects:
+                return path
+        # member of an aliased owner: fastapi.FastAPI.get -> fastapi.applications.FastAPI.get
+        owner, _, name = path.rpartition(".")
+        if owner and owner != path:
+            owner_canonical = self.canonical(owner) if owner in self._aliases else None
+            if owner_canonical:
+                obj = self._objects.get(owner_canonical)
+                if obj and name in obj.members:
+                    return obj.members[name]
+        return None
+
+    def get(self, path: str) -> ApiObject | None:
+        canonical = self.canonical(path)
+        return self._objects.get(canonical) if canonical else None
+
+    def member(self, owner: str, name: str) -> ApiObject | None:
+        obj = self.get(owner)
+        if obj is None:
+            return None
+        target = obj.members.get(name)
+        if target:
+            return self._objects.get(target)
+        return None
+
+    def objects(self) -> Iterable[ApiObject]:
+        return self._objects.values()
+
+    def deprecated_params(self) -> dict[str, dict[str, str]]:
+        """public callable path -> {param: deprecation message} for every deprecated parameter."""
+        out: dict[str, dict[str, str]] = {}
+        for obj in self._objects.values():
+            for p in obj.params:
+                if p.deprecated:
+                    out.setdefault(obj.public, {})[p.name] = p.deprecated
+        return out
+
+
+def load_payload(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring unreadable API cache %s: %s", path, exc)
+        return None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA_VERSION:
+        return None
+    return data
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Child-process entry point: ``python -m fastapi_docs_lsp.core.apidb OUT SEARCH_PATH...``."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    if not argv:
+        print("usage: python -m fastapi_docs_lsp.core.apidb OUT.json SEARCH_PATH...", file=sys.stderr)
+        return 2
+    out, *paths = argv
+    payload = extract_api(paths)
+    tmp = Path(out + ".tmp")
+    tmp.write_text(json.dumps(payload), encoding="utf-8")
+    tmp.replace(out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

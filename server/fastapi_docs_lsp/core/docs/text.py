@@ -1,0 +1,244 @@
+"""Small text helpers shared by the doc parsers, the index and the search.
+
+Pure functions, no I/O: heading clean-up, title normalisation (to match a scraped heading to
+the catalog's), mkdocs-compatible slugs, prose excerpts and the search tokenizer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+
+SITE_ROOT = "https://fastapi.tiangolo.com/"
+
+#: Words the scraped layout leaves alone on a line where an admonition's title was.
+ADMONITION_WORDS = frozenset(
+    {
+        "note", "tip", "info", "warning", "danger", "check", "technical details", "example",
+        "abstract", "question", "success", "failure", "bug", "quote", "details", "attention",
+        "caution", "important", "hint", "error", "todo", "seealso", "fastapi cloud",
+    }
+)
+
+_PILCROW = "\u00b6"
+_LINK_RE = re.compile(r"!?\[([^\[\]\n]{0,300})\]\([^()\s]{0,500}(?:\s+\"[^\"\n]{0,200}\")?\)")
+_TAB_LABEL_RE = re.compile(r"\[[^\[\]\n]{0,120}\]\(#__tabbed_[\w]+\)")
+_HTML_TAG_RE = re.compile(r"</?[A-Za-z][^<>\n]{0,300}>")
+_HEADING_ATTR_RE = re.compile(r"\s*\{\s*#([^\s{}]+)[^{}]*\}\s*$")
+_DOTTED_RE = re.compile(r"^(?:fastapi|starlette)(?:\.[A-Za-z_][A-Za-z0-9_]*)+$")
+_NON_ALNUM_RE = re.compile(r"[^0-9a-z]+")
+
+
+def strip_heading_attrs(content: str) -> tuple[str, str | None]:
+    """Split ``Title { #anchor }`` into ``("Title", "anchor")``."""
+    m = _HEADING_ATTR_RE.search(content)
+    if not m:
+        return content, None
+    return content[: m.start()], m.group(1)
+
+
+def strip_inline_markup(text: str) -> str:
+    """Readable plain text of one line of inline Markdown (links keep their text)."""
+    text = _TAB_LABEL_RE.sub("", text)
+    text = _LINK_RE.sub(r"\1", text)
+    text = _HTML_TAG_RE.sub("", text)
+    text = text.replace("`", "").replace("**", "").replace(_PILCROW, "")
+    # single-star emphasis; underscores stay (they are part of identifiers)
+    text = re.sub(r"(?<![\w*])\*(?=\S)([^*\n]{1,200}?)(?<=\S)\*(?![\w*])", r"\1", text)
+    return " ".join(text.split())
+
+
+def clean_heading(content: str) -> str:
+    """Heading text without ``¶``, ``{ #id }`` or inline markup."""
+    content, _ = strip_heading_attrs(content)
+    content = content.replace(_PILCROW, " ")
+    return strip_inline_markup(content).strip()
+
+
+def norm_title(title: str) -> str:
+    """Key to compare titles across sources: lowercase alphanumeric words joined by spaces."""
+    title = unicodedata.normalize("NFKD", title).lower()
+    return _NON_ALNUM_RE.sub(" ", title).strip()
+
+
+def squash(title: str) -> str:
+    """``norm_title`` without spaces: matches scraped headings that lost the space around code."""
+    return norm_title(title).replace(" ", "")
+
+
+def slugify(title: str) -> str:
+    """The anchor Python-Markdown's ``toc`` extension gives a heading (mkdocs' default)."""
+    value = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    value = re.sub(r"[^\w\s-]", "", value).strip().lower()
+    return re.sub(r"[-\s]+", "-", value)
+
+
+def is_dotted_symbol(text: str) -> bool:
+    """``fastapi.FastAPI.get`` style headings of reference pages."""
+    return bool(_DOTTED_RE.match(text))
+
+
+def unique_anchor(anchor: str, used: set[str]) -> str:
+    """Python-Markdown's de-duplication: ``x``, ``x_1``, ``x_2``..."""
+    candidate, n = anchor, 0
+    while candidate in used:
+        n += 1
+        candidate = f"{anchor}_{n}"
+    used.add(candidate)
+    return candidate
+
+
+def site_url(path: str, anchor: str | None = None, base: str = SITE_ROOT) -> str:
+    """``tutorial/body`` -> ``https://fastapi.tiangolo.com/tutorial/body/#anchor``."""
+    path = path.strip("/")
+    url = base.rstrip("/") + "/" + (path + "/" if path else "")
+    return f"{url}#{anchor}" if anchor else url
+
+
+def normalize_url(url: str) -> str:
+    """Comparable form of a docs URL: https, lowercase host, trailing slash on the path."""
+    url = url.strip()
+    frag = ""
+    if "#" in url:
+        url, frag = url.split("#", 1)
+    if "?" in url:
+        url = url.split("?", 1)[0]
+    if url.startswith("http://"):
+        url = "https://" + url[len("http://") :]
+    if url.startswith("https://"):
+        host, _, rest = url[len("https://") :].partition("/")
+        url = "https://" + host.lower() + "/" + rest
+        if url.endswith("/index.html"):
+            url = url[: -len("index.html")]
+        if not url.endswith("/"):
+            url += "/"
+    return f"{url}#{frag}" if frag else url
+
+
+# --------------------------------------------------------------------------- prose excerpts
+
+_FENCE_RE = re.compile(r"^\s{0,3}(?:>\s?)*(`{3,}|~{3,})")
+
+
+def prose_lines(markdown: str) -> Iterator[str]:
+    """Clean prose lines of a Markdown body: no code, tab labels, tables, admonition labels."""
+    fence: str | None = None
+    for raw in markdown.splitlines():
+        m = _FENCE_RE.match(raw)
+        if m:
+            marker = m.group(1)
+            if fence is None:
+                fence = marker
+            elif marker[0] == fence[0] and len(marker) >= len(fence):
+                fence = None
+            continue
+        if fence is not None:
+            continue
+        line = raw.strip()
+        while line.startswith(">"):
+            line = line[1:].lstrip()
+        if not line or line.startswith(("|", "#", "<!--", "{*", "{!", ":::", "---", "***")):
+            continue
+        if raw.startswith(("    ", "\t")) and not raw.lstrip().startswith(("*", "-", "+")):
+            continue  # indented code
+        line = strip_inline_markup(line)
+        if not line:
+            continue
+        bare = line.rstrip(":").strip().lower()
+        if bare in ADMONITION_WORDS or (line.startswith("**") and line.endswith("**")):
+            continue
+        if re.fullmatch(r"(?:Python|Pydantic)\s[\w.+ ]{1,30}", line):
+            continue  # a leftover tab label
+        yield line
+
+
+def excerpt_text(markdown: str, max_lines: int = 4, max_chars: int = 320) -> str:
+    """The first ``max_lines`` prose lines, each cut to ``max_chars``."""
+    out: list[str] = []
+    for line in prose_lines(markdown):
+        if len(line) > max_chars:
+            cut = line[:max_chars].rsplit(" ", 1)[0]
+            line = cut + " …"
+        out.append(line)
+        if len(out) >= max_lines:
+            break
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- search tokens
+
+STOP_WORDS = frozenset(
+    """a an the and or but if then else of to in on at by for with without from into onto
+    as is are was were be been being do does did done doing have has had having i me my we
+    our you your it its this that these those there here what which who whom whose when
+    where why how can could should would will shall may might must use using used want need
+    get make way ways some any all each every more most other such only own same so than too
+    very just also about via per not no yes please help show tell example examples e g eg ie
+    way thing things like let lets one""".split()
+)
+
+_WORD_RE = re.compile(r"[a-z0-9_]+")
+_CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_STEM_CACHE: dict[str, str] = {}
+
+
+def stem(word: str) -> str:
+    """A deliberately light English stemmer (plural/verb endings) so 'files' finds 'file'."""
+    cached = _STEM_CACHE.get(word)
+    if cached is not None:
+        return cached
+    w = word
+    if len(w) > 4 and not w[-1].isdigit() and "_" not in w:
+        if w.endswith("ies") and len(w) > 5:
+            w = w[:-3] + "y"
+        elif w.endswith("sses"):
+            w = w[:-2]
+        elif w.endswith("ing") and len(w) > 5:
+            w = _undouble(w[:-3])
+        elif w.endswith("ed") and len(w) > 5 and not w.endswith("eed"):
+            w = _undouble(w[:-2])
+        elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
+            w = w[:-1]
+    if len(_STEM_CACHE) < 200_000:
+        _STEM_CACHE[word] = w
+    return w
+
+
+def _undouble(w: str) -> str:
+    """``runn`` -> ``run``, ``stopp`` -> ``stop`` (but ``install`` stays)."""
+    if len(w) > 2 and w[-1] == w[-2] and w[-1] not in "aeiouls":
+        return w[:-1]
+    return w
+
+
+def words(text: str) -> list[str]:
+    """Lowercase words (``a-z0-9_``) of ``text``."""
+    return _WORD_RE.findall(text.lower())
+
+
+def terms(text: str, *, keep_stop_words: bool = False) -> list[str]:
+    """Search terms of ``text``: stemmed words, plus the parts of snake_case identifiers."""
+    out: list[str] = []
+    for w in words(text):
+        if "_" in w:
+            stripped = w.strip("_")
+            if stripped:
+                out.append(stripped)
+            out.extend(stem(p) for p in w.split("_") if len(p) > 1 and p not in STOP_WORDS)
+            continue
+        if keep_stop_words or w not in STOP_WORDS:
+            out.append(stem(w))
+    return out
+
+
+def identifier_terms(names: Iterable[str]) -> list[str]:
+    """Terms for symbol names: the full lowercased name and its CamelCase/snake parts."""
+    out: list[str] = []
+    for name in names:
+        last = name.rsplit(".", 1)[-1]
+        out.append(last.lower())
+        for part in name.split("."):
+            out.extend(stem(p.lower()) for p in _CAMEL_RE.findall(part) if len(p) > 1)
+            out.extend(t for t in terms(part) if t != part.lower())
+    return out

@@ -1,0 +1,252 @@
+"""One project's state, shared by the LSP server and the CLI: environment, API docs, doc index.
+
+``Project.load()`` finds the Python environment, loads the API docs of its fastapi/starlette
+(from the on-disk cache, or extracted in a child process), and builds the documentation index.
+Every method is safe to call before loading finishes: callers get what is available.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from ..settings import Settings
+from .analysis import ModuleAnalysis, Occurrence, analyze
+from .apidb import SCHEMA_VERSION, ApiDB, load_payload
+from .env import PythonEnv, find_environment
+from .render import HoverOptions, Link, best_link, render_hover
+from .workspace import WorkspaceModules, read_file_text
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, float], None]
+EXTRACT_TIMEOUT = 120.0
+
+
+def cache_dir() -> Path:
+    override = os.environ.get("FASTAPI_DOCS_LSP_CACHE_DIR")
+    if override:
+        return Path(override)
+    try:
+        from platformdirs import user_cache_dir
+
+        return Path(user_cache_dir("fastapi-docs-lsp", appauthor=False))
+    except Exception:  # pragma: no cover - platformdirs is a dependency
+        return Path.home() / ".cache" / "fastapi-docs-lsp"
+
+
+def _slug(text: str | None) -> str:
+    return "".join(c if c.isalnum() or c in ".-" else "_" for c in (text or "none"))
+
+
+@dataclass(slots=True)
+class _Cached:
+    key: tuple[Any, ...]
+    analysis: ModuleAnalysis
+
+
+@dataclass
+class Project:
+    roots: list[str]
+    settings: Settings = field(default_factory=Settings)
+    env: PythonEnv | None = None
+    db: ApiDB | None = None
+    docs: Any = None  # DocIndex (core.docs.index), or None while loading / unavailable
+    messages: list[str] = field(default_factory=list)
+    overlay: Callable[[str], str | None] | None = None  # open documents' text by path
+
+    def __post_init__(self) -> None:
+        self.modules = WorkspaceModules(self.roots, self._read_text, lambda: self.db, self.settings.maxFileSize)
+        self._analyses: dict[str, _Cached] = {}
+        self._lock = threading.RLock()
+        self.generation = 0  # bumps whenever db/docs change, so cached analyses refresh
+        self.loaded = threading.Event()
+
+    # ---- loading --------------------------------------------------------------------
+
+    def _read_text(self, path: str) -> str | None:
+        if self.overlay is not None:
+            text = self.overlay(path)
+            if text is not None:
+                return text
+        return read_file_text(path, self.settings.maxFileSize)
+
+    def load(self, progress: Progress | None = None) -> None:
+        """(Re)load environment, API docs and doc index. Never raises."""
+        report = progress or (lambda message, fraction: None)
+        try:
+            report("Finding the Python environment", 0.05)
+            env = find_environment(self.settings.pythonPath, self.roots[0] if self.roots else None)
+            for problem in env.problems:
+                log.warning("%s", problem)
+            self.env = env
+            report(f"Reading FastAPI API docs ({env.describe()})", 0.15)
+            self.db = self._load_api(env)
+            self.generation += 1
+            report("Indexing documentation", 0.5)
+            self.docs = self._load_docs(env, report)
+            self.generation += 1
+            with self._lock:
+                self._analyses.clear()
+                self.modules.invalidate()
+            log.info("docs source: %s", self.docs_summary())
+            report("Ready", 1.0)
+        except Exception:  # keep serving with whatever loaded
+            log.exception("loading the FastAPI docs failed; continuing with what is available")
+        finally:
+            self.loaded.set()
+
+    def _load_api(self, env: PythonEnv) -> ApiDB | None:
+        if env.fastapi_dir is None and env.starlette_dir is None:
+            self.messages.append("FastAPI is not installed in the project environment; hover uses the built-in catalog.")
+            return None
+        name = f"api-fastapi-{_slug(env.fastapi_version)}-starlette-{_slug(env.starlette_version)}-s{SCHEMA_VERSION}.json"
+        path = cache_dir() / name
+        if path.is_file():
+            payload = load_payload(path)
+            if payload is not None:
+                return ApiDB(payload)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            log.warning("cannot create cache dir %s: %s", path.parent, exc)
+            return None
+        search = sorted({str(Path(d).parent) for d in (env.fastapi_dir, env.starlette_dir) if d})
+        started = time.perf_counter()
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-m", "fastapi_docs_lsp.core.apidb", str(path), *search],
+                capture_output=True,
+                text=True,
+                timeout=EXTRACT_TIMEOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            log.warning("reading the installed FastAPI failed: %s", exc)
+            return None
+        if proc.returncode != 0:
+            log.warning("reading the installed FastAPI failed: %s", proc.stderr.strip()[-500:])
+            return None
+        payload = load_payload(path)
+        if payload is None:
+            return None
+        log.info("extracted API docs of %s in %.0f ms", env.describe(), (time.perf_counter() - started) * 1000)
+        return ApiDB(payload)
+
+    def _load_docs(self, env: PythonEnv, report: Progress) -> Any:
+        try:
+            from .docs.index import build_index
+        except ImportError as exc:  # pragma: no cover - part of the package
+            log.warning("documentation index unavailable: %s", exc)
+            return None
+        skill = env.skill_dir if self.settings.useInstalledSkill else None
+        return build_index(
+            catalog=True,
+            reference_paths=list(self.settings.referencePaths),
+            installed_skill=skill,
+            cache_dir=str(cache_dir()),
+            progress=lambda message, fraction: report(message, 0.5 + 0.5 * fraction),
+        )
+
+    def apply_settings(self, settings: Settings) -> bool:
+        """Use new settings; returns True when a reload is needed."""
+        old = self.settings
+        self.settings = settings
+        self.modules.max_file_size = settings.maxFileSize
+        return (old.pythonPath, old.referencePaths, old.useInstalledSkill) != (
+            settings.pythonPath,
+            settings.referencePaths,
+            settings.useInstalledSkill,
+        )
+
+    # ---- analysis --------------------------------------------------------------------
+
+    def analysis(self, path: str, text: str, version: Any = None) -> ModuleAnalysis | None:
+        """The analysis of a document, cached by (text identity, generation)."""
+        if len(text) > self.settings.maxFileSize:
+            return None
+        key = (version if version is not None else hash(text), len(text), self.generation)
+        with self._lock:
+            cached = self._analyses.get(path)
+            if cached is not None and cached.key == key:
+                return cached.analysis
+        module_name = self.modules.module_name_for(path) if path else None
+        result = analyze(text, module_name=module_name, db=self.db, resolver=self.modules)
+        with self._lock:
+            self._analyses[path] = _Cached(key, result)
+        return result
+
+    def forget(self, path: str) -> None:
+        with self._lock:
+            self._analyses.pop(path, None)
+        self.modules.invalidate(path)
+
+    def file_changed(self, path: str) -> None:
+        """Another module changed on disk or in the editor: cross-module bindings may differ."""
+        self.modules.invalidate(path)
+        with self._lock:
+            self._analyses.clear()
+
+    def occurrence_at(self, path: str, text: str, line: int, col: int, version: Any = None) -> Occurrence | None:
+        analysis = self.analysis(path, text, version)
+        return analysis.at(line, col) if analysis is not None else None
+
+    def hover(self, path: str, text: str, line: int, col: int, *, markdown: bool = True, version: Any = None) -> tuple[str, Occurrence] | None:
+        if not self.settings.hover.enabled:
+            return None
+        occ = self.occurrence_at(path, text, line, col, version)
+        if occ is None:
+            return None
+        options = HoverOptions(markdown=markdown, max_links=self.settings.hover.maxLinks, excerpt=self.settings.hover.excerpt)
+        rendered = render_hover(occ, self.db, self.docs, options)
+        return (rendered, occ) if rendered else None
+
+    def reference_for(self, occ: Occurrence) -> Link | None:
+        return best_link(occ, self.db, self.docs)
+
+    # ---- information ------------------------------------------------------------------
+
+    def docs_summary(self) -> str:
+        sources = getattr(self.docs, "sources", None) or []
+        kinds = [s.kind for s in sources if getattr(s, "sections", 0)]
+        api = f"FastAPI {self.env.fastapi_version} API docs" if self.db is not None and self.env else None
+        parts = ([api] if api else []) + kinds
+        return " + ".join(parts) if parts else "built-in catalog"
+
+    def info(self) -> dict[str, Any]:
+        env = self.env
+        sources = getattr(self.docs, "sources", None) or []
+        return {
+            "version": _own_version(),
+            "serverInterpreter": sys.executable,
+            "interpreter": env.interpreter if env else None,
+            "environmentSource": env.source if env else None,
+            "fastapiVersion": env.fastapi_version if env else None,
+            "starletteVersion": env.starlette_version if env else None,
+            "fastapiPath": env.fastapi_dir if env else None,
+            "apiObjects": len(self.db) if self.db is not None else 0,
+            "docsSources": [
+                {"kind": s.kind, "path": s.path, "sections": s.sections, "note": getattr(s, "note", "")} for s in sources
+            ],
+            "docsSummary": self.docs_summary(),
+            "cacheDir": str(cache_dir()),
+            "problems": (env.problems if env else []) + self.messages,
+        }
+
+
+def _own_version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False)

@@ -1,0 +1,130 @@
+"""The workspace's own modules, so ``from app.main import app`` resolves to a FastAPI instance.
+
+Modules are found under the workspace roots (and ``src/``); open documents take precedence
+over disk. Their analyses are cached by content and invalidated when a file changes. Nothing
+is executed: the files are only read and parsed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Callable
+
+from .analysis import ApiLookup, ModuleAnalysis, Ref, analyze
+
+log = logging.getLogger(__name__)
+
+MAX_DEPTH = 4
+
+
+class WorkspaceModules:
+    def __init__(
+        self,
+        roots: list[str],
+        read_text: Callable[[str], str | None],
+        db: Callable[[], ApiLookup | None],
+        max_file_size: int = 3_000_000,
+    ) -> None:
+        self.roots = [str(Path(r)) for r in roots if r]
+        self._read_text = read_text
+        self._db = db
+        self.max_file_size = max_file_size
+        self._cache: dict[str, tuple[str, ModuleAnalysis]] = {}
+
+    # ---- paths <-> module names ---------------------------------------------------------
+
+    def _search_roots(self) -> list[Path]:
+        out = []
+        for root in self.roots:
+            out.append(Path(root))
+            if (Path(root) / "src").is_dir():
+                out.append(Path(root) / "src")
+        return out
+
+    def module_name_for(self, path: str) -> str | None:
+        p = Path(path)
+        best = None
+        for root in self._search_roots():
+            try:
+                rel = p.relative_to(root)
+            except ValueError:
+                continue
+            parts = list(rel.with_suffix("").parts)
+            if parts and parts[-1] == "__init__":
+                parts = parts[:-1]
+            if parts and all(part.isidentifier() for part in parts):
+                name = ".".join(parts)
+                if best is None or len(name) < len(best):
+                    best = name
+        return best
+
+    def path_for_module(self, module: str) -> str | None:
+        parts = module.split(".")
+        if not all(parts):
+            return None
+        for root in self._search_roots():
+            base = root.joinpath(*parts)
+            for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+                if candidate.is_file():
+                    return str(candidate)
+        return None
+
+    # ---- analyses ---------------------------------------------------------------------
+
+    def invalidate(self, path: str | None = None) -> None:
+        if path is None:
+            self._cache.clear()
+        else:
+            self._cache.pop(str(Path(path)), None)
+
+    def analysis_for(self, path: str, seen: frozenset[str] = frozenset()) -> ModuleAnalysis | None:
+        key = str(Path(path))
+        try:
+            if os.path.getsize(key) > self.max_file_size:
+                return None
+        except OSError:
+            pass
+        text = self._read_text(key)
+        if text is None:
+            return None
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] == text:
+            return cached[1]
+        result = analyze(text, module_name=self.module_name_for(key), db=self._db(), resolver=self, seen=seen)
+        self._cache[key] = (text, result)
+        return result
+
+    def exported_ref(self, module: str, name: str, seen: frozenset[str]) -> Ref | None:
+        """The FastAPI value a workspace module binds ``name`` to (``""``: the module itself)."""
+        if module in seen or len(seen) > MAX_DEPTH:
+            return None
+        path = self.path_for_module(module)
+        if path is None:
+            return None
+        if not name:
+            return None
+        analysis = self.analysis_for(path, seen | {module})
+        if analysis is None:
+            return None
+        ref = analysis.exported(name)
+        if ref is not None and ref.kind in ("inst", "subclass", "factory", "obj"):
+            return ref
+        return None
+
+
+def read_file_text(path: str, max_size: int = 3_000_000) -> str | None:
+    """Read a source file defensively: size-capped, binary files refused, bad UTF-8 replaced."""
+    try:
+        size = os.path.getsize(path)
+        if size > max_size:
+            log.info("skipping %s: %d bytes is above the %d-byte limit", path, size, max_size)
+            return None
+        data = Path(path).read_bytes()
+    except OSError:
+        return None
+    if b"\x00" in data[:8192]:
+        log.info("skipping %s: looks binary", path)
+        return None
+    return data.decode("utf-8", errors="replace")

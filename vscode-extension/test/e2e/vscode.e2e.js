@@ -1,0 +1,226 @@
+// End-to-end test in a real VS Code (code-server) driven by Debian chromium + playwright-core.
+// Started by scripts/e2e.sh, which runs code-server with the .vsix installed and this env:
+//   CS_URL     code-server URL            WS         fixture workspace folder (a copy)
+//   ARTIFACTS  screenshot directory       FASTAPI_VERSION  expected FastAPI version (optional)
+// Steps (issue 5): open the fixture project, open a file, hover `Depends` (FastAPI docs + docs
+// link), completion after `status.` (HTTP_404_NOT_FOUND with its description), "FastAPI: Search
+// Docs" + "oauth scopes" (the OAuth2 scopes page is offered), picking it opens the docs URL.
+// Every step is attempted; the exit code is the number of failed steps.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+
+const URL = process.env.CS_URL || 'http://127.0.0.1:8130';
+const WS = process.env.WS;
+const ART = process.env.ARTIFACTS || path.resolve('artifacts');
+const FASTAPI_VERSION = process.env.FASTAPI_VERSION || '';
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+if (!WS) {
+  console.error('WS (workspace folder) is required');
+  process.exit(2);
+}
+fs.mkdirSync(ART, { recursive: true });
+
+const t0 = Date.now();
+const lap = (m) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
+const results = [];
+
+async function step(name, page, fn) {
+  const start = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true, ms: Date.now() - start });
+    lap(`PASS ${name}`);
+  } catch (err) {
+    results.push({ name, ok: false, ms: Date.now() - start, error: err.message.split('\n')[0] });
+    lap(`FAIL ${name}: ${err.message}`);
+    const file = path.join(ART, `fail-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`);
+    await page.screenshot({ path: file }).catch(() => {});
+    await page.keyboard.press('Escape').catch(() => {});
+  }
+}
+
+async function retry(times, fn) {
+  let last;
+  for (let i = 0; i < times; i++) {
+    try {
+      return await fn(i);
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw last;
+}
+
+(async () => {
+  const userDataDir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'fdl-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1400, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--disable-dev-shm-usage'],
+  });
+  const page = context.pages()[0] || (await context.newPage());
+  page.on('console', (m) => { if (m.type() === 'error') console.log('[page error]', m.text().slice(0, 200)); });
+
+  const editorLines = page.locator('.monaco-editor .view-lines');
+  const token = (re) => page.locator('.monaco-editor .view-lines .view-line span span:visible', { hasText: re });
+
+  await step('open fixture project', page, async () => {
+    await page.goto(`${URL}/?folder=${encodeURIComponent(WS)}`, { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'inventory' }).first().waitFor({ timeout: 30000 });
+  });
+
+  await step('open a file', page, async () => {
+    const folder = page.locator('.explorer-folders-view .monaco-list-row', { hasText: /^inventory$/ }).first();
+    await folder.click();
+    const file = page.locator('.explorer-folders-view .monaco-list-row', { hasText: /^main\.py$/ }).first();
+    await file.waitFor({ timeout: 10000 });
+    await file.click();
+    await editorLines.filter({ hasText: 'def current_user' }).first().waitFor({ timeout: 30000 });
+  });
+
+  await step('status bar shows FastAPI version and docs source', page, async () => {
+    // the server is up and has inspected the project's environment
+    const want = FASTAPI_VERSION ? `FastAPI ${FASTAPI_VERSION}` : /FastAPI \d+\.\d+/;
+    const item = page.locator('.statusbar-item', { hasText: want });
+    await item.first().waitFor({ timeout: 90000 });
+    console.log('STATUS:', (await item.first().innerText()).trim());
+  });
+
+  await step('hover Depends shows FastAPI docs with a docs link', page, async () => {
+    // second `Depends`: the call in `Depends(oauth2_scheme)`, not the import
+    const word = token(/^Depends$/).nth(1);
+    await word.waitFor({ timeout: 20000 });
+    const hover = page.locator('.monaco-hover:visible', { hasText: 'Depends' });
+    await retry(30, async () => {
+      const b = await word.boundingBox();
+      if (!b) throw new Error('Depends token not rendered');
+      await page.mouse.move(5, 5);
+      await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 3 });
+      await hover.first().waitFor({ timeout: 2500 });
+    });
+    const text = (await hover.first().innerText()).trim();
+    console.log('HOVER:', text.replace(/\s+/g, ' ').slice(0, 400));
+    const links = await hover.first().locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('data-href') || a.getAttribute('href') || ''));
+    console.log('HOVER LINKS:', links.join(' '));
+    if (!links.some((l) => /^https:\/\/fastapi\.tiangolo\.com\//.test(l))) {
+      throw new Error(`no fastapi.tiangolo.com link in the hover (links: ${links.join(', ') || 'none'})`);
+    }
+    if (!/depend/i.test(text.replace(/\bDepends\b/g, '')) && text.length < 80) {
+      throw new Error('hover has no documentation text');
+    }
+    await page.waitForTimeout(400); // fade-in
+    await page.screenshot({ path: path.join(ART, 'hover.png') });
+    await page.mouse.move(5, 5);
+  });
+
+  await step('completion after status. offers HTTP_404_NOT_FOUND with its description', page, async () => {
+    await page.keyboard.press('Escape');
+    const line = page.locator('.monaco-editor .view-line', { hasText: 'STOCK.pop(name, None)' }).first();
+    await line.click();
+    await page.keyboard.press('End');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('missing = status.', { delay: 30 });
+    const widget = page.locator('.editor-widget.suggest-widget.visible');
+    const row = widget.locator('.monaco-list-row', { hasText: 'HTTP_404_NOT_FOUND' });
+    await retry(5, async (i) => {
+      if (i > 0) {
+        await page.keyboard.press('Escape');
+      }
+      await page.keyboard.press('Control+Space');
+      await widget.waitFor({ timeout: 5000 });
+      await page.keyboard.type('HTTP_404', { delay: 30 });
+      try {
+        await row.first().waitFor({ timeout: 5000 });
+      } catch (err) {
+        // undo the filter text before retrying
+        for (let k = 0; k < 'HTTP_404'.length; k++) await page.keyboard.press('Backspace');
+        throw err;
+      }
+    });
+    // the row's detail plus the details pane (opened with Ctrl+Space) hold the description
+    let described = '';
+    for (let i = 0; i < 3 && !/not found/i.test(described); i++) {
+      const details = widget.page().locator('.suggest-details-container .suggest-details:visible');
+      if (!(await details.count())) {
+        await page.keyboard.press('Control+Space');
+        await page.waitForTimeout(400);
+      }
+      described = [await row.first().innerText().catch(() => ''), await details.first().innerText().catch(() => '')].join(' ');
+    }
+    console.log('COMPLETION:', described.replace(/\s+/g, ' ').slice(0, 300));
+    await page.screenshot({ path: path.join(ART, 'completion.png') });
+    if (!/not found/i.test(described)) {
+      throw new Error('HTTP_404_NOT_FOUND has no "Not Found" description');
+    }
+    await page.keyboard.press('Escape');
+  });
+
+  let searchOpen = false;
+  await step('Search Docs offers the OAuth2 scopes page for "oauth scopes"', page, async () => {
+    await page.keyboard.press('Escape');
+    const input = page.locator('.quick-input-widget input');
+    await retry(3, async () => {
+      await page.keyboard.press('F1');
+      await input.first().waitFor({ timeout: 5000 });
+      await page.keyboard.type('FastAPI: Search Docs', { delay: 20 });
+      const cmd = page.locator('.quick-input-list .monaco-list-row', { hasText: 'FastAPI: Search Docs' });
+      await cmd.first().waitFor({ timeout: 5000 });
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: 'FastAPI: Search Docs' }).first().waitFor({ timeout: 5000 });
+    });
+    await page.keyboard.type('oauth scopes', { delay: 40 });
+    const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+    const hit = rows.filter({ hasText: 'OAuth2 scopes' });
+    await hit.first().waitFor({ timeout: 15000 });
+    const labels = await rows.evaluateAll((els) => els.slice(0, 5).map((e) => e.innerText.replace(/\s+/g, ' ')));
+    console.log('SEARCH:', labels.join(' || '));
+    await page.screenshot({ path: path.join(ART, 'search.png') });
+    searchOpen = true;
+    // select the OAuth2 scopes entry for the next step
+    await hit.first().hover();
+  });
+
+  await step('picking the result opens the docs page in the browser', page, async () => {
+    if (!searchOpen) {
+      throw new Error('search step failed');
+    }
+    const popup = context.waitForEvent('page', { timeout: 15000 });
+    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'OAuth2 scopes' }).first().click();
+    // VS Code may ask before opening an external site
+    const confirm = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Open$/ });
+    const opened = await Promise.race([
+      popup.then((p) => ({ page: p })),
+      confirm.first().waitFor({ timeout: 15000 }).then(() => ({ dialog: true })),
+    ]);
+    let target = opened.page;
+    if (!target) {
+      await page.screenshot({ path: path.join(ART, 'open-external-dialog.png') });
+      const next = context.waitForEvent('page', { timeout: 15000 });
+      await confirm.first().click();
+      target = await next;
+    }
+    const url = target.url() !== 'about:blank' ? target.url() : (await target.waitForURL(/./, { timeout: 5000 }).catch(() => {}), target.url());
+    console.log('OPENED:', url);
+    if (!/fastapi\.tiangolo\.com\/advanced\/security\/oauth2-scopes/.test(url)) {
+      throw new Error(`opened ${url}`);
+    }
+    await target.close().catch(() => {});
+  });
+
+  await context.close();
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+  fs.writeFileSync(path.join(ART, 'e2e-results.json'), JSON.stringify(results, null, 2));
+  const failed = results.filter((r) => !r.ok);
+  console.log(`\n${results.length - failed.length}/${results.length} steps passed`);
+  for (const r of results) console.log(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.name}${r.ok ? '' : ` — ${r.error}`}`);
+  process.exit(failed.length);
+})().catch((err) => {
+  console.error('e2e crashed:', err);
+  process.exit(100);
+});
