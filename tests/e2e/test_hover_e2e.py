@@ -35,7 +35,7 @@ async def hover_at(client: LanguageClient, path, needle: str, offset: int = 1, o
         (ITEMS, "response_model", "response_model"),
         (USERS, "url_for", "url_for"),
         (USERS, "router.get", "instance of `fastapi.APIRouter`"),
-        (TESTS, "client.get", "TestClient"),
+        (TESTS, "TestClient(app)", "TestClient"),
     ],
 )
 async def test_hover_shows_fastapi_docs(client: LanguageClient, path, needle, expected):

@@ -352,9 +352,14 @@ export class ServerManager implements vscode.Disposable {
     return new Proxy(this.log, {
       get: (target, prop) => {
         if (prop === 'append') {
+          // stderr chunks: one log entry per line, without the blank entries of trailing newlines
           return (value: string) => {
             record(value);
-            target.append(value);
+            for (const line of value.split(/\r?\n/)) {
+              if (line.trim()) {
+                target.appendLine(line);
+              }
+            }
           };
         }
         if (prop === 'dispose') {

@@ -288,17 +288,40 @@ local function main()
     end
   end)
 
-  -- openReferencesIn = "editor": results that carry a local uri open in Neovim
+  -- openReferencesIn = "editor" with a local docs folder (E2E_REFERENCE_PATH): results that
+  -- carry a local uri open in Neovim at their section
   step('editor_open', function()
-    local settings = client.config.settings or {}
+    local ref_path = os.getenv('E2E_REFERENCE_PATH')
+    if not ref_path or ref_path == '' then
+      R.editor_open = { skipped = 'E2E_REFERENCE_PATH not set (no local docs folder)' }
+      return
+    end
+    local settings = vim.deepcopy(client.config.settings or {})
     settings.fastapi = settings.fastapi or {}
     settings.fastapi.openReferencesIn = 'editor'
+    settings.fastapi.referencePaths = { ref_path }
     client.config.settings = settings
     if vim.fn.has('nvim-0.11') == 1 then
       client:notify('workspace/didChangeConfiguration', { settings = settings })
     else
       client.notify('workspace/didChangeConfiguration', { settings = settings })
     end
+    -- wait until the server has loaded the folder
+    local deadline, loaded = now_ms() + ready_timeout, false
+    repeat
+      local r = vim.lsp.buf_request_sync(bufnr, 'workspace/executeCommand', { command = 'fastapi.serverInfo', arguments = {} }, timeout)
+      for _, x in pairs(r or {}) do
+        for _, src in ipairs(type(x.result) == 'table' and x.result.docsSources or {}) do
+          if type(src.path) == 'string' and vim.startswith(src.path, ref_path) then
+            loaded = true
+          end
+        end
+      end
+      if not loaded then
+        vim.wait(250)
+      end
+    until loaded or now_ms() > deadline
+    assert(loaded, 'the server did not load ' .. ref_path)
     local picked_item
     local orig_select = vim.ui.select
     vim.ui.select = function(items, _, on_choice)
@@ -318,13 +341,31 @@ local function main()
       return done
     end, 20)
     vim.ui.select = orig_select
-    if not picked_item then
-      R.editor_open = { skipped = 'no search result carried a local uri' }
-      return
-    end
+    assert(picked_item, 'no search result carried a local uri')
     R.editor_open = {
       uri = picked_item.uri,
+      url = picked_item.url,
       range = picked_item.range,
+      buffer = vim.api.nvim_buf_get_name(0),
+      cursor = vim.api.nvim_win_get_cursor(0),
+    }
+
+    -- :FastapiReference now opens the local section too (window/showDocument with a file uri)
+    vim.cmd('buffer ' .. bufnr)
+    local line, col = find(bufnr, 'Depends%(get_db%)')
+    vim.api.nvim_win_set_cursor(0, { line + 1, col + 1 })
+    local answered, result = false, nil
+    require('fastapi_docs').reference(function(res)
+      answered, result = true, res
+    end)
+    vim.wait(timeout, function()
+      return answered
+    end, 20)
+    vim.wait(1000, function()
+      return vim.api.nvim_get_current_buf() ~= bufnr
+    end, 20)
+    R.editor_reference = {
+      result = result,
       buffer = vim.api.nvim_buf_get_name(0),
       cursor = vim.api.nvim_win_get_cursor(0),
     }

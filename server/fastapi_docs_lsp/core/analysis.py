@@ -56,6 +56,8 @@ class ApiLookup(Protocol):
 class ModuleResolver(Protocol):
     def exported_ref(self, module: str, name: str, seen: frozenset[str]) -> Ref | None: ...
 
+    def is_module(self, module: str) -> bool: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Occurrence:
@@ -219,6 +221,25 @@ def lookup(scope: Scope | None, name: str, line: int, star_imports: tuple[str, .
     return None
 
 
+def _name_of(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return ""
+
+
+def _enclosing_class_base(scope: Scope | None) -> str | None:
+    while scope is not None:
+        if scope.kind == "class":
+            return scope.base
+        scope = scope.parent
+    return None
+
+
+_SEQUENCES = {"list", "List", "Sequence", "Iterable", "Iterator", "set", "Set", "frozenset", "tuple", "Tuple", "AsyncIterator", "AsyncIterable"}
+
+
 def innermost_scope(scope: Scope, line: int) -> Scope:
     children = scope.children
     if children:
@@ -320,19 +341,21 @@ class _Analyzer:
             if module is None:
                 return
             if module.split(".")[0] in ROOT_PACKAGES:
+                # a module this installed version does not have binds nothing
+                known = self.db is None or self.db.get(module) is not None or module in ROOT_PACKAGES
                 for alias in stmt.names:
                     if alias.name == "*":
                         self.star_imports.append(module)
                         continue
-                    scope.bind(alias.asname or alias.name, line, Ref("obj", f"{module}.{alias.name}"))
+                    scope.bind(alias.asname or alias.name, line, Ref("obj", f"{module}.{alias.name}") if known else None)
             elif self.resolver is not None:
                 for alias in stmt.names:
                     if alias.name == "*":
                         continue
                     ref = self.resolver.exported_ref(module, alias.name, self.seen)
-                    if ref is None:
-                        # `from app import main` then `main.app`: a workspace module
-                        ref = self.resolver.exported_ref(f"{module}.{alias.name}", "", self.seen)
+                    if ref is None and self.resolver.is_module(f"{module}.{alias.name}"):
+                        # `from app.routers import items` then `items.router`: a workspace module
+                        ref = Ref("wsmod", f"{module}.{alias.name}")
                     scope.bind(alias.asname or alias.name, line, ref)
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             returns = self._annotation_ref(stmt.returns, scope, line)
@@ -380,7 +403,7 @@ class _Analyzer:
             self._bind_body(stmt.body, scope)
         elif isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
             if isinstance(stmt, (ast.For, ast.AsyncFor)) and isinstance(stmt.target, ast.Name):
-                scope.bind(stmt.target.id, line, None)
+                scope.bind(stmt.target.id, line, self._element_ref(stmt.iter, scope, line))
             self._bind_body(stmt.body, scope)
             self._bind_body(stmt.orelse, scope)
         elif isinstance(stmt, ast.If):
@@ -397,6 +420,10 @@ class _Analyzer:
         elif isinstance(stmt, ast.Match):
             for case in stmt.cases:
                 self._bind_body(case.body, scope)
+
+    def _element_ref(self, iterable: ast.expr, scope: Scope, line: int) -> Ref | None:
+        ref = self._eval(iterable, scope, line)
+        return Ref("inst", ref.path) if ref is not None and ref.kind == "seq" else None
 
     def _class_base_for_self(self, scope: Scope) -> str | None:
         if scope.kind == "class":
@@ -425,6 +452,10 @@ class _Analyzer:
         if isinstance(node, ast.Subscript):
             head = node.value
             head_name = head.attr if isinstance(head, ast.Attribute) else getattr(head, "id", "")
+            if head_name in _SEQUENCES:
+                elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+                inner = self._annotation_ref(elts[0], scope, line) if elts else None
+                return Ref("seq", inner.path) if inner is not None and inner.kind == "inst" else None
             if head_name in ("Annotated", "Optional", "Union"):
                 elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
                 candidates = elts[:1] if head_name == "Annotated" else elts
@@ -449,8 +480,15 @@ class _Analyzer:
             base = self._eval(node.value, scope, line)
             if base is None:
                 return None
+            if base.kind == "wsmod":
+                return self.resolver.exported_ref(base.path, node.attr, self.seen) if self.resolver else None
             return member_ref(_attr_value(base, self.db), node.attr, self.db)
         if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Name) and node.func.id == "super":
+                owner = _enclosing_class_base(scope)
+                return Ref("inst", owner) if owner else None
+            if _name_of(node.func) == "cast" and node.args:
+                return self._annotation_ref(node.args[0], scope, line)
             func = self._eval(node.func, scope, line)
             if func is None:
                 return None
@@ -498,6 +536,8 @@ class _Analyzer:
                 if node.returns is not None:
                     self._collect(node.returns, scope)
             inner = self._scope_of.get(id(node), scope)
+            if not isinstance(node, ast.ClassDef) and scope.kind == "class" and scope.base:
+                self._override(node, scope.base)
             if not isinstance(node, ast.ClassDef):
                 args = node.args
                 for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
@@ -505,6 +545,9 @@ class _Analyzer:
                         self._instance_name(arg.arg, self.line_of(arg), arg.col_offset, inner)
             for stmt in node.body:
                 self._collect(stmt, inner)
+            return
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            self._collect_comprehension(node, scope)
             return
         if isinstance(node, ast.Import):
             self._collect_import(node)
@@ -529,6 +572,32 @@ class _Analyzer:
     def _in_annotation_string(self, node: ast.Constant) -> bool:
         return False
 
+    def _collect_comprehension(self, node: ast.AST, scope: Scope) -> None:
+        line = self.line_of(node)
+        inner = Scope("function", line, line + 1, parent=scope)
+        for i, gen in enumerate(node.generators):  # type: ignore[attr-defined]
+            self._collect(gen.iter, scope if i == 0 else inner)
+            if isinstance(gen.target, ast.Name):
+                inner.bind(gen.target.id, -1, self._element_ref(gen.iter, scope if i == 0 else inner, line))
+            self._collect(gen.target, inner)
+            for cond in gen.ifs:
+                self._collect(cond, inner)
+        for part in ("elt", "key", "value"):
+            child = getattr(node, part, None)
+            if child is not None:
+                self._collect(child, inner)
+
+    def _override(self, node: ast.FunctionDef | ast.AsyncFunctionDef, base: str) -> None:
+        """``def get_route_handler(self)`` in a subclass of APIRoute: the base member it overrides."""
+        if self.db is None or self.db.member(base, node.name) is None:
+            return
+        line = self.line_of(node)
+        text = self.lines[line] if line < len(self.lines) else ""
+        idx = text.find(f"def {node.name}")
+        if idx >= 0:
+            start = idx + 4
+            self.occurrences.append(Occurrence(line, start, start + len(node.name), f"{base}.{node.name}", "member"))
+
     def _collect_import(self, node: ast.Import) -> None:
         line = self.line_of(node)
         for alias in node.names:
@@ -548,6 +617,8 @@ class _Analyzer:
         parts = dotted.split(".")
         for i, part in enumerate(parts):
             path = ".".join(parts[: i + 1])
+            if self.db is not None and i > 0 and self.db.get(path) is None:
+                break  # a module this fastapi version does not have
             self.add(line, col, col + len(part.encode("utf-8")), path, self._kind_for(path))
             col += len(part.encode("utf-8")) + 1
 
@@ -598,12 +669,16 @@ class _Analyzer:
         if ref is None:
             return
         end = node.col_offset + len(node.id.encode("utf-8"))
+        if node.id in ("self", "cls"):
+            return
         if ref.kind == "obj":
             self.add(line, node.col_offset, end, ref.path, self._kind_for(ref.path))
         elif ref.kind == "inst":
             self.add(line, node.col_offset, end, ref.path, "instance", instance_of=ref.path)
 
     def _instance_name(self, name: str, line: int, byte_col: int, scope: Scope) -> None:
+        if name in ("self", "cls"):
+            return
         ref = lookup(scope, name, line, (), self.db)
         if ref is not None and ref.kind == "inst":
             self.add(line, byte_col, byte_col + len(name.encode("utf-8")), ref.path, "instance", instance_of=ref.path)
@@ -618,6 +693,13 @@ class _Analyzer:
             base = self._eval(node.value, scope, line)
         if base is None:
             return None
+        if base.kind == "wsmod":
+            ref = self._eval(node, scope, line)
+            if ref is not None and ref.kind == "inst":
+                end_line = self._offset + (node.end_lineno or node.lineno) - 1
+                end = node.end_col_offset or 0
+                self.add(end_line, end - len(node.attr.encode("utf-8")), end, ref.path, "instance", instance_of=ref.path)
+            return ref
         ref = member_ref(_attr_value(base, self.db), node.attr, self.db)
         if ref is None:
             return None

@@ -18,6 +18,7 @@ _CONTINUATION = re.compile(r"^(?:else\b|elif\b|except\b|finally\b|case\b|[)\]}])
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
 _CLOSERS = {")", "]", "}"}
 _MAX_REPAIRS = 16
+_TRIPLE = re.compile(r"\"\"\"|'''")
 _HEADER = re.compile(r"^(\s*)(async\s+def|def|class)\s+([A-Za-z_]\w*)")
 _CACHE_SIZE = 20_000
 
@@ -50,8 +51,17 @@ def split_chunks(lines: list[str]) -> list[tuple[int, int]]:
     """Top-level statement ranges ``[start, end)`` (0-based lines). Decorators stay with their def."""
     starts: list[int] = []
     prev_decorator = False
+    in_string = ""  # the triple quote of a string that spans lines, if any
     for i, line in enumerate(lines):
-        if not line or line[0] in " \t#\r\n\f":
+        was_in_string = in_string
+        if '"""' in line or "'''" in line:
+            for m in _TRIPLE.finditer(line):
+                quote = m.group(0)
+                if not in_string:
+                    in_string = quote
+                elif quote == in_string:
+                    in_string = ""
+        if was_in_string or not line or line[0] in " \t#\r\n\f":
             continue
         if _CONTINUATION.match(line):
             continue
@@ -120,7 +130,13 @@ def _repair(lines: list[str]) -> ast.Module | None:
         except SyntaxError as exc:
             lineno = (exc.lineno or len(lines)) - 1
             lineno = min(max(lineno, 0), len(lines) - 1)
+            message = str(exc.msg or "")
         line = lines[lineno]
+        if "unexpected indent" in message or "unindent" in message:
+            if (lineno, "blank") not in tried:
+                tried.add((lineno, "blank"))
+                lines[lineno] = ""
+                continue
         indent = line[: len(line) - len(line.lstrip())]
         closers = _bracket_closers(line)
         if closers and (lineno, "close") not in tried:

@@ -96,6 +96,9 @@ class WorkspaceModules:
         self._cache[key] = (text, result)
         return result
 
+    def is_module(self, module: str) -> bool:
+        return self.path_for_module(module) is not None
+
     def exported_ref(self, module: str, name: str, seen: frozenset[str]) -> Ref | None:
         """The FastAPI value a workspace module binds ``name`` to (``""``: the module itself)."""
         if module in seen or len(seen) > MAX_DEPTH:
@@ -109,7 +112,7 @@ class WorkspaceModules:
         if analysis is None:
             return None
         ref = analysis.exported(name)
-        if ref is not None and ref.kind in ("inst", "subclass", "factory", "obj"):
+        if ref is not None and ref.kind in ("inst", "subclass", "factory", "obj", "wsmod"):
             return ref
         return None
 

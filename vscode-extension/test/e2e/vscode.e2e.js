@@ -4,7 +4,9 @@
 //   ARTIFACTS  screenshot directory       FASTAPI_VERSION  expected FastAPI version (optional)
 // Steps (issue 5): open the fixture project, open a file, hover `Depends` (FastAPI docs + docs
 // link), completion after `status.` (HTTP_404_NOT_FOUND with its description), "FastAPI: Search
-// Docs" + "oauth scopes" (the OAuth2 scopes page is offered), picking it opens the docs URL.
+// Docs" + "oauth scopes" (the OAuth2 scopes page is offered), picking it opens the docs URL;
+// then a broken `fastapi.server.interpreter` must restart the server and give exactly one error
+// notification with a "Show log" button, and restoring it must bring the server back.
 // Every step is attempted; the exit code is the number of failed steps.
 'use strict';
 const fs = require('node:fs');
@@ -63,11 +65,35 @@ async function retry(times, fn) {
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
       '--disable-dev-shm-usage'],
   });
+  // the docs site is not reachable from CI: answer its URLs with a stub so opened pages keep their URL
+  await context.route(/^https:\/\/fastapi\.tiangolo\.com\//, (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html', body: '<title>FastAPI docs (stub)</title>' }));
   const page = context.pages()[0] || (await context.newPage());
   page.on('console', (m) => { if (m.type() === 'error') console.log('[page error]', m.text().slice(0, 200)); });
 
   const editorLines = page.locator('.monaco-editor .view-lines');
-  const token = (re) => page.locator('.monaco-editor .view-lines .view-line span span:visible', { hasText: re });
+  // Screen box of `word` inside the first editor line containing `lineText` (monaco merges
+  // same-coloured tokens into one span, so measure the text itself with a DOM Range).
+  const wordBox = (lineText, word) =>
+    page.evaluate(([lineText, word]) => {
+      const lines = [...document.querySelectorAll('.monaco-editor .view-lines .view-line')];
+      const line = lines.find((l) => l.textContent.replace(/\u00a0/g, ' ').includes(lineText));
+      if (!line) return null;
+      const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+      const nodes = [];
+      let text = '';
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        nodes.push([n, text.length]);
+        text += n.textContent.replace(/\u00a0/g, ' ');
+      }
+      const at = text.indexOf(lineText) + lineText.indexOf(word);
+      const [node, base] = nodes.filter(([, b]) => b <= at).pop();
+      const range = document.createRange();
+      range.setStart(node, at - base);
+      range.setEnd(node, Math.min(at - base + word.length, node.textContent.length));
+      const r = range.getBoundingClientRect();
+      return r.width > 0 ? { x: r.x, y: r.y, width: r.width, height: r.height } : null;
+    }, [lineText, word]);
 
   await step('open fixture project', page, async () => {
     await page.goto(`${URL}/?folder=${encodeURIComponent(WS)}`, { waitUntil: 'domcontentloaded' });
@@ -86,20 +112,19 @@ async function retry(times, fn) {
 
   await step('status bar shows FastAPI version and docs source', page, async () => {
     // the server is up and has inspected the project's environment
-    const want = FASTAPI_VERSION ? `FastAPI ${FASTAPI_VERSION}` : /FastAPI \d+\.\d+/;
+    // case-sensitive: the server's progress item ("FastAPI docs: ... fastapi 0.x") must not match
+    const want = new RegExp(`^\\s*FastAPI ${FASTAPI_VERSION ? FASTAPI_VERSION.replace(/\./g, '\\.') : '\\d+\\.\\d+'}\\b`);
     const item = page.locator('.statusbar-item', { hasText: want });
     await item.first().waitFor({ timeout: 90000 });
     console.log('STATUS:', (await item.first().innerText()).trim());
   });
 
   await step('hover Depends shows FastAPI docs with a docs link', page, async () => {
-    // second `Depends`: the call in `Depends(oauth2_scheme)`, not the import
-    const word = token(/^Depends$/).nth(1);
-    await word.waitFor({ timeout: 20000 });
+    // the call in `Depends(oauth2_scheme)`, not the import
     const hover = page.locator('.monaco-hover:visible', { hasText: 'Depends' });
     await retry(30, async () => {
-      const b = await word.boundingBox();
-      if (!b) throw new Error('Depends token not rendered');
+      const b = await wordBox('Depends(oauth2_scheme)', 'Depends');
+      if (!b) throw new Error('Depends(oauth2_scheme) not rendered');
       await page.mouse.move(5, 5);
       await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 3 });
       await hover.first().waitFor({ timeout: 2500 });
@@ -205,12 +230,57 @@ async function retry(times, fn) {
       await confirm.first().click();
       target = await next;
     }
-    const url = target.url() !== 'about:blank' ? target.url() : (await target.waitForURL(/./, { timeout: 5000 }).catch(() => {}), target.url());
+    await target.waitForURL(/^https?:/, { timeout: 10000 }).catch(() => {});
+    const url = target.url();
     console.log('OPENED:', url);
     if (!/fastapi\.tiangolo\.com\/advanced\/security\/oauth2-scopes/.test(url)) {
       throw new Error(`opened ${url}`);
     }
     await target.close().catch(() => {});
+  });
+
+  // workspace settings (.vscode/settings.json in the fixture copy): VS Code watches the folder
+  const SETTINGS = path.join(WS, '.vscode', 'settings.json');
+  const editSettings = (edit) => {
+    const data = fs.existsSync(SETTINGS) ? JSON.parse(fs.readFileSync(SETTINGS, 'utf8')) : {};
+    edit(data);
+    fs.mkdirSync(path.dirname(SETTINGS), { recursive: true });
+    fs.writeFileSync(SETTINGS, JSON.stringify(data, null, 2));
+  };
+  let goodInterpreter;
+  await step('a broken interpreter setting gives one error notification with Show log', page, async () => {
+    await page.keyboard.press('Escape');
+    // clear earlier notifications so we count only new ones
+    await page.keyboard.press('Escape');
+    goodInterpreter = true;
+    editSettings((d) => {
+      d['fastapi.server.interpreter'] = '/nonexistent/bin/python3';
+    });
+    const toast = page.locator('.notifications-toasts .notification-toast', { hasText: '/nonexistent/bin/python3' });
+    await toast.first().waitFor({ timeout: 20000 });
+    const text = (await toast.first().innerText()).replace(/\s+/g, ' ');
+    console.log('NOTIFICATION:', text);
+    await page.screenshot({ path: path.join(ART, 'startup-error.png') });
+    if (!/does not exist/.test(text) || !/Fix:/.test(text)) throw new Error(`unclear message: ${text}`);
+    const button = toast.first().locator('.monaco-button', { hasText: 'Show log' });
+    if (!(await button.count())) throw new Error('no "Show log" button');
+    await page.waitForTimeout(2000);
+    const count = await toast.count();
+    if (count !== 1) throw new Error(`${count} notifications for one failure`);
+    await button.first().click();
+    // the output panel shows our log channel with the same problem
+    await page.locator('.part.panel .monaco-editor .view-lines', { hasText: 'does not exist' }).first().waitFor({ timeout: 10000 });
+    const status = page.locator('.statusbar-item', { hasText: /^\s*FastAPI\s*$/ });
+    await status.first().waitFor({ timeout: 5000 });
+  });
+
+  await step('restoring the interpreter restarts the server', page, async () => {
+    if (!goodInterpreter) throw new Error('previous step did not run');
+    editSettings((d) => {
+      delete d['fastapi.server.interpreter']; // back to the user setting
+    });
+    const want = new RegExp(`^\\s*FastAPI ${FASTAPI_VERSION ? FASTAPI_VERSION.replace(/\./g, '\\.') : '\\d+\\.\\d+'}\\b`);
+    await page.locator('.statusbar-item', { hasText: want }).first().waitFor({ timeout: 60000 });
   });
 
   await context.close();

@@ -187,7 +187,7 @@ class DocIndex:
         picked: list[Section] = []
         urls: set[str] = set()
         pages: set[str] = set()
-        room = limit - (1 if reference is not None else 0)
+        room = limit - 1 if reference is not None and limit >= 2 else limit
         for distinct_pages in (True, False):
             for i in explain:
                 if len(picked) >= room:
@@ -198,7 +198,7 @@ class DocIndex:
                 picked.append(self.canonical(s))
                 urls.add(s.url)
                 pages.add(s.page_url)
-        if reference is not None and reference.url not in urls:
+        if reference is not None and reference.url not in urls and len(picked) < limit:
             picked.append(self.canonical(reference))
         return picked[:limit]
 

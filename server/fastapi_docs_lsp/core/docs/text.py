@@ -119,6 +119,7 @@ def normalize_url(url: str) -> str:
 # --------------------------------------------------------------------------- prose excerpts
 
 _FENCE_RE = re.compile(r"^\s{0,3}(?:>\s?)*(`{3,}|~{3,})")
+_LABEL_RE = re.compile(r"^\*\*([A-Za-z ]{2,30}?):?\*\*")
 
 
 def prose_lines(markdown: str) -> Iterator[str]:
@@ -138,10 +139,13 @@ def prose_lines(markdown: str) -> Iterator[str]:
         line = raw.strip()
         while line.startswith(">"):
             line = line[1:].lstrip()
-        if not line or line.startswith(("|", "#", "<!--", "{*", "{!", ":::", "---", "***")):
+        if not line or line.startswith(("|", "#", "<!--", "{*", "{!", ":::", "---", "***", "///")):
             continue
         if raw.startswith(("    ", "\t")) and not raw.lstrip().startswith(("*", "-", "+")):
             continue  # indented code
+        label = _LABEL_RE.match(line)
+        if label and label.group(1).lower() in ADMONITION_WORDS:
+            continue  # "**Note:** Title" written for an mkdocs admonition
         line = strip_inline_markup(line)
         if not line:
             continue
