@@ -138,7 +138,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(json.dumps(hits, indent=2, ensure_ascii=False))
     else:
         for hit in hits:
-            print(f"{hit['score']:5.1f}  {hit['breadcrumb']}\n       {hit['url']}")
+            print(f"{hit['score']:5.2f}  {hit['breadcrumb']}\n       {hit['url']}")
     return 0 if hits else 1
 
 

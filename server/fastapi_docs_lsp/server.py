@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import uuid
@@ -76,9 +77,14 @@ class FastAPIDocsServer(LanguageServer):
         if text is None:
             return None
         path = to_fs_path(uri) or uri
+        made = self.project.analyses_made
         analysis = self.project.analysis(path, text, getattr(doc, "version", None))
         if analysis is None:
             return None
+        if self.project.analyses_made != made:
+            # A fresh analysis holds many long-lived objects; moving them out of the cyclic GC's
+            # generations keeps later collections (and so request latency) short.
+            gc.freeze()
         return doc, path, analysis
 
     def _overlay(self, path: str) -> str | None:
@@ -157,6 +163,8 @@ class FastAPIDocsServer(LanguageServer):
             self._reload_pending = False
         try:
             self.project.load(report)
+            gc.collect()
+            gc.freeze()  # the loaded docs live as long as the server: keep them out of GC passes
         finally:
             if use_progress:
                 self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=self.project.docs_summary()))

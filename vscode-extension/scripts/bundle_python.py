@@ -71,6 +71,18 @@ def requirement_name(req: str) -> str:
     return canonical(re.split(r"[\s<>=!~;\[(]", req, maxsplit=1)[0])
 
 
+#: top-level repository entries that are not part of the Python package
+_NOT_SOURCE = {".git", "vscode-extension", "node_modules", "artifacts", "build", "dist", ".venv", "venv",
+               "tests", "benchmarks", "editors", ".ci", ".pytest_cache", ".hypothesis"}
+
+
+def _source_ignore(directory: str, names: list[str]) -> set[str]:
+    skip = {n for n in names if n == "__pycache__" or n.endswith(".egg-info")}
+    if Path(directory) == REPO:
+        skip |= {n for n in names if n in _NOT_SOURCE}
+    return skip
+
+
 def marker_env(version: str) -> dict[str, str]:
     return {"python_version": version, "python_full_version": f"{version}.0", "extra": ""}
 
@@ -112,7 +124,10 @@ def main() -> int:
     LIBS.mkdir(parents=True)
     FALLBACK.mkdir(parents=True)
     with tempfile.TemporaryDirectory() as tmp:
-        pip("wheel", "--no-deps", "--wheel-dir", tmp, str(REPO))
+        # build from a copy: setuptools builds in-tree and would leave build/ in the repository
+        src = Path(tmp) / "src"
+        shutil.copytree(REPO, src, ignore=_source_ignore)
+        pip("wheel", "--no-deps", "--wheel-dir", tmp, str(src))
         wheel = next(Path(tmp).glob("fastapi_docs_lsp-*.whl"))
         reqs = wheel_requirements(wheel)
         pure = [r for r in reqs if requirement_name(r) not in STRIPPED]

@@ -296,11 +296,14 @@ local function main()
       R.editor_open = { skipped = 'E2E_REFERENCE_PATH not set (no local docs folder)' }
       return
     end
-    local settings = vim.deepcopy(client.config.settings or {})
+    local settings = vim.deepcopy(client.settings or client.config.settings or {})
     settings.fastapi = settings.fastapi or {}
     settings.fastapi.openReferencesIn = 'editor'
     settings.fastapi.referencePaths = { ref_path }
-    client.config.settings = settings
+    client.config.settings = settings -- what Neovim < 0.11 answers workspace/configuration from
+    if client.settings then -- 0.11+
+      client.settings = settings
+    end
     if vim.fn.has('nvim-0.11') == 1 then
       client:notify('workspace/didChangeConfiguration', { settings = settings })
     else

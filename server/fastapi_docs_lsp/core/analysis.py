@@ -271,6 +271,7 @@ class _Analyzer:
         self.star_imports: list[str] = []
         self.occurrences: list[Occurrence] = []
         self._offset = 0  # line offset of the chunk being visited
+        self._interesting: set[str] | None = None
         self._scope_of: dict[int, Scope] = {}
 
     # ---- positions ---------------------------------------------------------------
@@ -508,7 +509,28 @@ class _Analyzer:
 
     # ---- pass 2: occurrences -------------------------------------------------------
 
+    def _interesting_names(self) -> set[str] | None:
+        """Names bound to something FastAPI in any scope (None: anything may be, e.g. star imports)."""
+        if self.star_imports:
+            return None
+        names: set[str] = {"super", "cast"}
+        stack = [self.module_scope]
+        while stack:
+            scope = stack.pop()
+            stack.extend(scope.children)
+            for name, entries in scope.bindings.items():
+                if any(ref is not None for _, ref in entries):
+                    names.add(name)
+        return names
+
+    def _boring(self, node: ast.expr) -> bool:
+        """True when the chain ``a.b.c(...)`` starts from a name that cannot be FastAPI."""
+        while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+            node = node.func if isinstance(node, ast.Call) else node.value
+        return isinstance(node, ast.Name) and self._interesting is not None and node.id not in self._interesting
+
     def collect_all(self, chunks: list[Chunk]) -> None:
+        self._interesting = self._interesting_names()
         for chunk in chunks:
             if chunk.tree is None:
                 continue
@@ -578,7 +600,10 @@ class _Analyzer:
         for i, gen in enumerate(node.generators):  # type: ignore[attr-defined]
             self._collect(gen.iter, scope if i == 0 else inner)
             if isinstance(gen.target, ast.Name):
-                inner.bind(gen.target.id, -1, self._element_ref(gen.iter, scope if i == 0 else inner, line))
+                ref = self._element_ref(gen.iter, scope if i == 0 else inner, line)
+                inner.bind(gen.target.id, -1, ref)
+                if ref is not None and self._interesting is not None:
+                    self._interesting.add(gen.target.id)
             self._collect(gen.target, inner)
             for cond in gen.ifs:
                 self._collect(cond, inner)
@@ -664,6 +689,8 @@ class _Analyzer:
         return "name"
 
     def _collect_name(self, node: ast.Name, scope: Scope) -> None:
+        if self._interesting is not None and node.id not in self._interesting:
+            return
         line = self.line_of(node)
         ref = lookup(scope, node.id, line, tuple(self.star_imports), self.db)
         if ref is None:
@@ -685,6 +712,9 @@ class _Analyzer:
 
     def _collect_attribute(self, node: ast.Attribute, scope: Scope) -> Ref | None:
         """Record ``a.b.c`` chains; returns the value of the whole expression."""
+        if self._boring(node.value):
+            self._collect(node.value, scope)
+            return None
         line = self.line_of(node)
         if isinstance(node.value, ast.Attribute):
             base = self._collect_attribute(node.value, scope)
@@ -732,7 +762,7 @@ class _Analyzer:
         for arg in node.args:
             self._collect(arg, scope)
         target = None
-        if node.keywords:
+        if node.keywords and not self._boring(node.func):
             target = self._callable_for_keywords(node, scope, line)
         for kw in node.keywords:
             if target is not None and kw.arg is not None:

@@ -84,7 +84,7 @@ def _interpreter_paths(interpreter: str, timeout: float = 10.0) -> list[str]:
 
 
 def _site_packages_for(target: str) -> tuple[str | None, list[str]]:
-    path = Path(os.path.expanduser(target))
+    path = Path(os.path.abspath(os.path.expanduser(target)))
     if path.is_dir():
         # a venv folder, or a bin/ folder inside one
         root = path if (path / "pyvenv.cfg").is_file() else _venv_root_of(path / "python")

@@ -68,6 +68,7 @@ class Project:
         self._analyses: dict[str, _Cached] = {}
         self._lock = threading.RLock()
         self.generation = 0  # bumps whenever db/docs change, so cached analyses refresh
+        self.analyses_made = 0
         self.loaded = threading.Event()
 
     # ---- loading --------------------------------------------------------------------
@@ -182,6 +183,7 @@ class Project:
         result = analyze(text, module_name=module_name, db=self.db, resolver=self.modules)
         with self._lock:
             self._analyses[path] = _Cached(key, result)
+            self.analyses_made += 1
         return result
 
     def forget(self, path: str) -> None:

@@ -232,10 +232,10 @@ def render_hover(occ: Occurrence, db: ApiDB | None, docs: DocsLookup | None, opt
     if options.excerpt and docs is not None and links and links[0].section is not None:
         rich = docs.rich_section(links[0].section)
         if rich is not None:
-            excerpt = docs.excerpt(rich, max_lines=4)
+            excerpt = docs.excerpt(rich, max_lines=2)
             if excerpt:
                 lines.append("")
-                lines.extend(("> " + ln if md else ln) for ln in excerpt.splitlines()[:4])
+                lines.extend(("> " + ln if md else ln) for ln in excerpt.splitlines()[:2])
     if links:
         lines.append("")
         if md:

@@ -260,6 +260,7 @@ async function retry(times, fn) {
     await toast.first().waitFor({ timeout: 20000 });
     const text = (await toast.first().innerText()).replace(/\s+/g, ' ');
     console.log('NOTIFICATION:', text);
+    await page.waitForTimeout(600); // fade-in
     await page.screenshot({ path: path.join(ART, 'startup-error.png') });
     if (!/does not exist/.test(text) || !/Fix:/.test(text)) throw new Error(`unclear message: ${text}`);
     const button = toast.first().locator('.monaco-button', { hasText: 'Show log' });

@@ -401,7 +401,8 @@ function M.open_mode(client)
   if M.config.open_in then
     return M.config.open_in
   end
-  local settings = client and client.config and client.config.settings
+  -- 0.11+ keeps the live settings in client.settings, older versions in client.config.settings
+  local settings = client and (client.settings or (client.config and client.config.settings))
   local fastapi = type(settings) == 'table' and (settings.fastapi or settings) or {}
   if fastapi.openReferencesIn == 'editor' then
     return 'editor'

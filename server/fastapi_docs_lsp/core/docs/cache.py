@@ -95,11 +95,11 @@ def store(cache_dir: str | Path | None, name: str, key: str, obj: Any) -> bool:
         return False
 
 
-def pack_sections(sections: list[Section]) -> list[tuple]:
+def pack_sections(sections: list[Section]) -> list[tuple[Any, ...]]:
     """Plain tuples: smaller pickles that load faster than dataclass instances."""
     names = SECTION_SHAPE.split(",")
     return [tuple(getattr(s, n) for n in names) for s in sections]
 
 
-def unpack_sections(rows: list[tuple]) -> list[Section]:
+def unpack_sections(rows: list[tuple[Any, ...]]) -> list[Section]:
     return [Section(*row) for row in rows]

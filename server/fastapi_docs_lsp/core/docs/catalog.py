@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Set as AbstractSet
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -131,7 +131,7 @@ def section_problems(sec: Any, label: str) -> list[str]:
     return problems
 
 
-def _text_problems(label: str, entry: dict) -> list[str]:
+def _text_problems(label: str, entry: dict[str, Any]) -> list[str]:
     problems = []
     for key in ("keywords", "symbols"):
         if _str_list(entry.get(key)) is None:
@@ -145,7 +145,7 @@ def _text_problems(label: str, entry: dict) -> list[str]:
     return problems
 
 
-def _page_sections(page: dict, origin: str) -> list[Section]:
+def _page_sections(page: dict[str, Any], origin: str) -> list[Section]:
     """Sections of one page entry; invalid sub-entries are dropped with a warning."""
     page_id = page["id"].strip("/")
     category = page["category"] if page["category"] in CATEGORY_TITLES else "general"
@@ -314,7 +314,7 @@ class TitleMap:
                     return ref
         return refs[0]
 
-    def anchor(self, page_url: str, heading: str, used: set[str] = frozenset()) -> str | None:
+    def anchor(self, page_url: str, heading: str, used: AbstractSet[str] = frozenset()) -> str | None:
         """The catalog anchor of ``heading`` on ``page_url`` not in ``used``.
 
         Tries, in order: the same title; the heading's slug if the catalog has it; the same

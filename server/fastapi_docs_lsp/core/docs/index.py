@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import cache
+from .cache import default_cache_dir, load, make_key, pack_sections, store, unpack_sections
 from .catalog import TitleMap, catalog_fingerprint, load_catalog
-from .model import CATEGORY_TITLES, Section
+from .model import Section
 from .search import LOW_VALUE_PAGES, SEARCH_VERSION, SearchHit, SearchIndex, page_key as _page_key
 from .sources import inspect_path, load_source, source_key
 from .text import excerpt_text, normalize_url, words
@@ -154,7 +154,7 @@ class DocIndex:
                 return self.sections_for_symbol(owner, limit)
         if not any(tiers):
             return []
-        ordered: list[tuple[tuple, int]] = []
+        ordered: list[tuple[tuple[Any, ...], int]] = []
         seen: set[int] = set()
         density: dict[tuple[str, str], int] = {}  # (page, name) -> sections of the page naming it
         for name in (symbol, owner):
@@ -270,7 +270,7 @@ def _parse_search_args(args: Any) -> tuple[str, int] | None:
     return query, limit
 
 
-def search_payload(index: DocIndex | None, args: Any) -> list[dict]:
+def search_payload(index: DocIndex | None, args: Any) -> list[dict[str, Any]]:
     """``fastapi.searchDocs`` with ``[query]`` or ``[{"query": str, "limit": int}]``.
 
     Items: ``{title, breadcrumb, url, category, score, excerpt}`` plus ``uri`` and ``range``
@@ -288,7 +288,7 @@ def search_payload(index: DocIndex | None, args: Any) -> list[dict]:
     except Exception:  # a search bug must not break the command
         log.exception("searchDocs failed for %r", query)
         return []
-    out: list[dict] = []
+    out: list[dict[str, Any]] = []
     for hit in hits:
         s = hit.section
         canonical = index.canonical(s)
@@ -329,16 +329,16 @@ def _dedupe_ids(sections: list[Section]) -> list[Section]:
 
 
 def _load_catalog_cached(cache_dir: Path | None, fingerprint: str) -> list[Section]:
-    key = cache.make_key("catalog", fingerprint)
-    rows = cache.load(cache_dir, "catalog", key)
+    key = make_key("catalog", fingerprint)
+    rows = load(cache_dir, "catalog", key)
     if rows is not None:
         try:
-            return cache.unpack_sections(rows)
+            return unpack_sections(rows)
         except Exception as exc:
             log.warning("docs cache for the catalog is unusable (%s); re-reading", exc)
     sections = load_catalog()
     if sections:
-        cache.store(cache_dir, "catalog", key, cache.pack_sections(sections))
+        store(cache_dir, "catalog", key, pack_sections(sections))
     return sections
 
 
@@ -366,7 +366,7 @@ def build_index(
 
     folder: Path | None
     if cache_dir is None:
-        folder = cache.default_cache_dir()
+        folder = default_cache_dir()
     else:
         folder = Path(cache_dir).expanduser() if cache_dir else None
 
@@ -388,11 +388,11 @@ def build_index(
         seen_paths.add(real)
         planned.append((kind, real, source_key(kind, real, catalog_fp), origin))
 
-    index_key = cache.make_key("index", SEARCH_VERSION, catalog, catalog_fp, [(k, p, key) for k, p, key, _ in planned])
-    cached = cache.load(folder, "index", index_key)
+    index_key = make_key("index", SEARCH_VERSION, catalog, catalog_fp, [(k, p, key) for k, p, key, _ in planned])
+    cached = load(folder, "index", index_key)
     if cached is not None:
         try:
-            sections = cache.unpack_sections(cached["sections"])
+            sections = unpack_sections(cached["sections"])
             sources = [SourceInfo(*row) for row in cached["sources"]] + refused
             index = DocIndex(sections, sources, cached["search"])
             report("FastAPI documentation ready", 1.0)
@@ -420,11 +420,11 @@ def build_index(
     sections = _dedupe_ids(sections)
     report("Indexing FastAPI documentation for search", 0.85)
     search_index = SearchIndex(sections)
-    cache.store(
+    store(
         folder,
         "index",
         index_key,
-        {"sections": cache.pack_sections(sections), "sources": [dataclasses.astuple(s) for s in sources], "search": search_index},
+        {"sections": pack_sections(sections), "sources": [dataclasses.astuple(s) for s in sources], "search": search_index},
     )
     sources.extend(refused)
     log.info("docs: %d sections from %d sources in %.0f ms", len(sections), len(sources), (time.perf_counter() - t0) * 1000)

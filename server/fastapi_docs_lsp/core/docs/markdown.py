@@ -20,7 +20,10 @@ def _parser() -> MarkdownIt:
     md = getattr(_local, "md", None)
     if md is None:
         md = MarkdownIt("commonmark", {"maxNesting": 20})
-        md.disable("inline")  # headings' raw content is all we need
+        # Headings' raw content is all we need: no inline pass, no link reference definitions.
+        # (Keep the list rule: without it, long lists become one paragraph and the setext
+        # heading look-ahead turns quadratic.)
+        md.disable(["inline", "reference"])
         _local.md = md
     return md
 

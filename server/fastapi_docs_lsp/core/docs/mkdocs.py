@@ -88,7 +88,7 @@ def _find_config(folder: Path) -> Path | None:
     return None
 
 
-def _repo_root(start: Path, limit: Path | None = None) -> Path | None:
+def _repo_root(start: Path) -> Path | None:
     folder = start
     for _ in range(_REPO_SEARCH_LEVELS + 1):
         if any((folder / m).exists() for m in _REPO_MARKERS):

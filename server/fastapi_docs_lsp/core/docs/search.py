@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from .model import Section
-from .text import identifier_terms, norm_title, terms, words
+from .text import identifier_terms, norm_title, term_counts, terms, words
 
 SEARCH_VERSION = 4
 
@@ -126,7 +126,7 @@ class SearchIndex:
                 put(terms(" ".join(s.keywords)), W_KEYWORD)
                 put(identifier_terms(s.symbols), W_SYMBOL)
                 if s.text:
-                    body.update(terms(s.text))
+                    body.update(term_counts(s.text))
             for t in titles:
                 put(terms(t) + identifier_terms([t]) if "." in t else terms(t), W_TITLE)
             if rep.level == 1:
@@ -152,7 +152,7 @@ class SearchIndex:
                 entry[0].append(d)
                 entry[1].append(w)
         n_docs = max(1, len(self.docs))
-        self.postings: dict[str, tuple[array, array]] = {
+        self.postings: dict[str, tuple[array[int], array[float]]] = {
             t: (array("I", ids), array("f", ws)) for t, (ids, ws) in postings.items()
         }
         self.idf: dict[str, float] = {t: math.log(1.0 + n_docs / len(ids)) for t, (ids, _) in postings.items()}

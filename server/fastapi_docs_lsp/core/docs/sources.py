@@ -11,7 +11,9 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cache, mkdocs, skill
+from .cache import entry_name, load, make_key, pack_sections, store, unpack_sections
+from .mkdocs import PARSER_VERSION as MKDOCS_PARSER_VERSION, DocsTree, parse_mkdocs_tree, resolve_tree, tree_files
+from .skill import PARSER_VERSION as SKILL_PARSER_VERSION, find_skill_file, is_scraped, parse_skill_folder, skill_files
 from .catalog import TitleMap
 from .files import file_stats, read_text, safe_resolve, walk_files
 from .model import Section
@@ -45,14 +47,14 @@ def detect_source(path: str | Path) -> str | None:
     root = _root_of(path)
     if root is None:
         return None
-    if skill.find_skill_file(root) is not None:
+    if find_skill_file(root) is not None:
         return "skill"
     refs = root / "references"
     if refs.is_dir():
         md = walk_files(safe_resolve(refs) or refs)
-        if md and any(skill.is_scraped(read_text(f, root, max_bytes=_SAMPLE_BYTES, quiet=True) or "") for f in md[:5]):
+        if md and any(is_scraped(read_text(f, root, max_bytes=_SAMPLE_BYTES, quiet=True) or "") for f in md[:5]):
             return "skill"
-    tree = mkdocs.resolve_tree(root)
+    tree = resolve_tree(root)
     if tree is None:
         return None
     if tree.config_dir is not None and tree.docs_root != root:
@@ -67,18 +69,18 @@ def detect_source(path: str | Path) -> str | None:
 
 
 def _skill_key(root: Path, catalog_fp: str) -> str:
-    files = skill.skill_files(root)
+    files = skill_files(root)
     extra = [root / "pages.json"] if (root / "pages.json").is_file() else []
-    return cache.make_key("skill", str(root), skill.PARSER_VERSION, catalog_fp, file_stats(root, files + extra))
+    return make_key("skill", str(root), SKILL_PARSER_VERSION, catalog_fp, file_stats(root, files + extra))
 
 
-def _mkdocs_key(tree: mkdocs.DocsTree) -> str:
-    files = mkdocs.tree_files(tree)
+def _mkdocs_key(tree: DocsTree) -> str:
+    files = tree_files(tree)
     extra = []
     if tree.config_dir is not None:
         extra = [tree.config_dir / n for n in ("mkdocs.yml", "mkdocs.yaml") if (tree.config_dir / n).is_file()]
-    return cache.make_key(
-        "mkdocs", str(tree.docs_root), str(tree.allowed_root), tree.site, mkdocs.PARSER_VERSION,
+    return make_key(
+        "mkdocs", str(tree.docs_root), str(tree.allowed_root), tree.site, MKDOCS_PARSER_VERSION,
         file_stats(tree.docs_root, files), file_stats(tree.allowed_root, extra),
     )
 
@@ -90,7 +92,7 @@ def source_key(kind: str, path: str | Path, catalog_fp: str) -> str:
         return ""
     if kind == "skill":
         return _skill_key(root, catalog_fp)
-    tree = mkdocs.resolve_tree(root)
+    tree = resolve_tree(root)
     return _mkdocs_key(tree) if tree is not None else ""
 
 
@@ -108,19 +110,19 @@ def load_source(
     if root is None:
         return LoadedSource(kind, str(path), note="missing or unreadable folder")
     key = key if key is not None else source_key(kind, root, catalog_fp)
-    name = cache.entry_name(kind, str(root))
-    rows = cache.load(cache_dir, name, key) if key else None
+    name = entry_name(kind, str(root))
+    rows = load(cache_dir, name, key) if key else None
     if rows is not None:
         try:
-            return LoadedSource(kind, str(root), cache.unpack_sections(rows), "from cache", key)
+            return LoadedSource(kind, str(root), unpack_sections(rows), "from cache", key)
         except Exception as exc:  # a stale shape that slipped through the key
             log.warning("docs cache for %s is unusable (%s); re-parsing", root, exc)
     if kind == "skill":
-        sections = skill.parse_skill_folder(root, title_map)
+        sections = parse_skill_folder(root, title_map)
     else:
-        sections = mkdocs.parse_mkdocs_tree(root)
+        sections = parse_mkdocs_tree(root)
     if key and sections:
-        cache.store(cache_dir, name, key, cache.pack_sections(sections))
+        store(cache_dir, name, key, pack_sections(sections))
     note = "" if sections else "no documentation sections found"
     if not sections:
         log.warning("docs: %s (%s) gave no sections", root, kind)

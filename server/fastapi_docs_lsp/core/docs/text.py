@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator
 
 SITE_ROOT = "https://fastapi.tiangolo.com/"
@@ -161,6 +162,8 @@ def excerpt_text(markdown: str, max_lines: int = 4, max_chars: int = 320) -> str
     """The first ``max_lines`` prose lines, each cut to ``max_chars``."""
     out: list[str] = []
     for line in prose_lines(markdown):
+        if line.startswith("Example code") or line.endswith(":"):
+            continue  # it introduces code an excerpt does not show
         if len(line) > max_chars:
             cut = line[:max_chars].rsplit(" ", 1)[0]
             line = cut + " …"
@@ -221,19 +224,45 @@ def words(text: str) -> list[str]:
     return _WORD_RE.findall(text.lower())
 
 
+_WORD_TERMS: dict[str, tuple[str, ...]] = {}
+
+
+def _word_terms(w: str) -> tuple[str, ...]:
+    """Terms of one lowercase word (memoised: documentation reuses a small vocabulary)."""
+    cached = _WORD_TERMS.get(w)
+    if cached is not None:
+        return cached
+    if "_" in w:
+        stripped = w.strip("_")
+        out = ([stripped] if stripped else []) + [stem(p) for p in w.split("_") if len(p) > 1 and p not in STOP_WORDS]
+    elif w in STOP_WORDS:
+        out = []
+    else:
+        out = [stem(w)]
+    result = tuple(out)
+    if len(_WORD_TERMS) < 300_000:
+        _WORD_TERMS[w] = result
+    return result
+
+
 def terms(text: str, *, keep_stop_words: bool = False) -> list[str]:
     """Search terms of ``text``: stemmed words, plus the parts of snake_case identifiers."""
     out: list[str] = []
     for w in words(text):
-        if "_" in w:
-            stripped = w.strip("_")
-            if stripped:
-                out.append(stripped)
-            out.extend(stem(p) for p in w.split("_") if len(p) > 1 and p not in STOP_WORDS)
-            continue
-        if keep_stop_words or w not in STOP_WORDS:
-            out.append(stem(w))
+        if keep_stop_words and w in STOP_WORDS:
+            out.append(w)
+        else:
+            out.extend(_word_terms(w))
     return out
+
+
+def term_counts(text: str) -> Counter[str]:
+    """``Counter(terms(text))``, counting words first (fast on long bodies)."""
+    counts: Counter[str] = Counter()
+    for w, n in Counter(_WORD_RE.findall(text.lower())).items():
+        for t in _word_terms(w):
+            counts[t] += n
+    return counts
 
 
 def identifier_terms(names: Iterable[str]) -> list[str]:

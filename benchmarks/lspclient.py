@@ -1,0 +1,137 @@
+"""A minimal synchronous LSP client over stdio, for benchmarks: exact timings, no framework overhead."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+
+class StdioClient:
+    def __init__(self, cmd: list[str], env: dict[str, str] | None = None, cwd: str | None = None) -> None:
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=cwd
+        )
+        self._id = 0
+        self._responses: dict[int, Any] = {}
+        self._cond = threading.Condition()
+        self.notifications: list[dict] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    # ---- wire -------------------------------------------------------------------------
+    def _send(self, payload: dict) -> None:
+        body = json.dumps(payload).encode()
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.flush()
+
+    def _read(self) -> None:
+        stream = self.proc.stdout
+        while True:
+            length = 0
+            while True:
+                line = stream.readline()
+                if not line:
+                    return
+                if line in (b"\r\n", b"\n"):
+                    break
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            msg = json.loads(stream.read(length))
+            if "id" in msg and "method" in msg:  # a request from the server: accept it
+                result: Any = None
+                if msg["method"] == "workspace/configuration":
+                    result = [{} for _ in msg["params"]["items"]]
+                self._send({"jsonrpc": "2.0", "id": msg["id"], "result": result})
+            elif "id" in msg:
+                with self._cond:
+                    self._responses[msg["id"]] = msg
+                    self._cond.notify_all()
+            else:
+                self.notifications.append(msg)
+
+    def request(self, method: str, params: Any, timeout: float = 120.0) -> Any:
+        with self._cond:
+            self._id += 1
+            rid = self._id
+        self._send({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while rid not in self._responses:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(method)
+                self._cond.wait(left)
+            msg = self._responses.pop(rid)
+        if "error" in msg:
+            raise RuntimeError(f"{method}: {msg['error']}")
+        return msg.get("result")
+
+    def notify(self, method: str, params: Any) -> None:
+        self._send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    # ---- LSP helpers ---------------------------------------------------------------------
+    def initialize(self, root: Path, options: dict | None = None) -> Any:
+        caps = {
+            "textDocument": {
+                "hover": {"contentFormat": ["markdown", "plaintext"]},
+                "completion": {"completionItem": {"snippetSupport": True, "resolveSupport": {"properties": ["documentation", "detail"]}}},
+                "synchronization": {"didSave": True},
+            },
+            "workspace": {"configuration": True},
+            "window": {"workDoneProgress": True},
+        }
+        result = self.request(
+            "initialize",
+            {"processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": caps, "initializationOptions": options or {},
+             "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}]},
+        )
+        self.notify("initialized", {})
+        return result
+
+    def open(self, path: Path, text: str, language: str = "python") -> str:
+        uri = path.as_uri()
+        self.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": language, "version": 1, "text": text}})
+        return uri
+
+    def hover(self, uri: str, line: int, character: int) -> Any:
+        return self.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}})
+
+    def peak_rss_mb(self) -> float:
+        try:
+            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return float("nan")
+
+    def rss_mb(self) -> float:
+        try:
+            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return float("nan")
+
+    def close(self) -> None:
+        try:
+            self.request("shutdown", None, timeout=10)
+            self.notify("exit", None)
+            self.proc.wait(timeout=10)
+        except Exception:
+            self.proc.kill()
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = min(len(ordered) - 1, max(0, int(round(q / 100 * (len(ordered) - 1)))))
+    return ordered[k]

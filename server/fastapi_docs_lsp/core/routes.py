@@ -1,0 +1,772 @@
+"""Path operations declared in a module, and the routers of a whole workspace.
+
+``extract_routes(analysis, db)`` finds every path operation of a module: ``@app.get("/x")``,
+``@router.api_route("/x", methods=[...])``, ``@router.websocket("/ws")`` and
+``app.add_api_route("/x", endpoint)``, on any variable the analysis knows to be a ``FastAPI``
+or ``APIRouter`` instance (subclasses, factories and imported instances included). Each
+``Route`` carries its methods, path template, the prefix of its router when that is known in
+the same file, the endpoint function and the source ranges an editor needs.
+
+``RouteIndex`` scans the ``*.py`` files under the workspace roots (nothing is imported or
+executed) and keeps, per file, its routes and which names of other modules it references, so
+``workspace/symbol`` can search routes and the unused-router rule can tell whether a router is
+used anywhere.
+
+Positions are 0-based lines and code-point columns, like everything in ``core``.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from .analysis import ApiLookup, ModuleAnalysis, Ref, Scope, _attr_value, innermost_scope, lookup, member_ref
+
+log = logging.getLogger(__name__)
+
+HTTP_METHODS = ("get", "post", "put", "delete", "patch", "options", "head", "trace")
+ROUTE_DECORATORS = frozenset((*HTTP_METHODS, "api_route", "websocket"))
+#: classes whose instances hold path operations (canonical and public spellings)
+APP_CLASSES = frozenset(("fastapi.applications.FastAPI", "fastapi.FastAPI"))
+ROUTER_CLASSES = frozenset(("fastapi.routing.APIRouter", "fastapi.APIRouter"))
+
+_PARAM_RE = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?}")
+#: Starlette's built-in convertors (``starlette.convertors.CONVERTOR_TYPES``)
+CONVERTOR_REGEX = {
+    "str": "[^/]+",
+    "path": ".*",
+    "int": "[0-9]+",
+    "float": r"[0-9]+(?:\.[0-9]+)?",
+    "uuid": "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+}
+
+SKIP_DIRS = frozenset(
+    ("node_modules", "site-packages", "dist-packages", "__pycache__", "venv", "env", "build", "dist", "htmlcov")
+)
+
+
+# --------------------------------------------------------------------------------------
+# positions
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    line: int
+    start: int
+    end_line: int
+    end: int
+
+    def contains(self, line: int, col: int) -> bool:
+        return (self.line, self.start) <= (line, col) <= (self.end_line, self.end)
+
+    def overlaps(self, other: "Span") -> bool:
+        return (self.line, self.start) <= (other.end_line, other.end) and (other.line, other.start) <= (self.end_line, self.end)
+
+
+def code_col(lines: list[str], line: int, byte_col: int) -> int:
+    """UTF-8 byte column (what ``ast`` reports) -> code-point column."""
+    text = lines[line] if 0 <= line < len(lines) else ""
+    if text.isascii():
+        return byte_col
+    return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+
+
+def node_span(node: ast.AST, offset: int, lines: list[str]) -> Span:
+    """The source range of an AST node of a chunk starting at line ``offset``."""
+    line = offset + node.lineno - 1  # type: ignore[attr-defined]
+    end_line = offset + (getattr(node, "end_lineno", None) or node.lineno) - 1  # type: ignore[attr-defined]
+    end_col = getattr(node, "end_col_offset", None)
+    return Span(
+        line,
+        code_col(lines, line, node.col_offset),  # type: ignore[attr-defined]
+        end_line,
+        code_col(lines, end_line, end_col if end_col is not None else node.col_offset),  # type: ignore[attr-defined]
+    )
+
+
+def text_of(lines: list[str], span: Span) -> str:
+    if span.line == span.end_line:
+        return lines[span.line][span.start : span.end] if 0 <= span.line < len(lines) else ""
+    parts = [lines[span.line][span.start :]]
+    parts.extend(lines[span.line + 1 : span.end_line])
+    parts.append(lines[span.end_line][: span.end] if span.end_line < len(lines) else "")
+    return "\n".join(parts)
+
+
+def name_span(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, offset: int, lines: list[str]) -> Span:
+    """The range of the name in ``def name(`` / ``class name``."""
+    line = offset + node.lineno - 1
+    text = lines[line] if 0 <= line < len(lines) else ""
+    m = re.search(r"\b(?:def|class)\s+(" + re.escape(node.name) + r")\b", text)
+    if m:
+        return Span(line, m.start(1), line, m.end(1))
+    start = code_col(lines, line, node.col_offset)
+    return Span(line, start, line, start)
+
+
+# --------------------------------------------------------------------------------------
+# path templates
+
+
+@dataclass(frozen=True, slots=True)
+class PathParam:
+    name: str
+    convertor: str  # "str" when none is given
+    start: int  # offset of "{" inside the template
+    end: int  # offset after "}"
+
+
+def path_params(template: str) -> list[PathParam]:
+    return [PathParam(m.group(1), m.group(2) or "str", m.start(), m.end()) for m in _PARAM_RE.finditer(template)]
+
+
+def template_regex(template: str) -> re.Pattern[str] | None:
+    """The regex Starlette compiles a template to; None when it uses an unknown convertor."""
+    out = ["^"]
+    pos = 0
+    for m in _PARAM_RE.finditer(template):
+        convertor = m.group(2) or "str"
+        if convertor not in CONVERTOR_REGEX:
+            return None
+        out.append(re.escape(template[pos : m.start()]))
+        out.append(f"(?:{CONVERTOR_REGEX[convertor]})")
+        pos = m.end()
+    out.append(re.escape(template[pos:]))
+    out.append("$")
+    try:
+        return re.compile("".join(out))
+    except re.error:
+        return None
+
+
+def normalized_template(template: str) -> str:
+    """``/items/{id:int}`` -> ``/items/{:int}``: templates equal after this match the same URLs."""
+    return _PARAM_RE.sub(lambda m: "{:" + (m.group(2) or "str") + "}", template)
+
+
+def join_path(prefix: str | None, path: str | None) -> str | None:
+    if path is None:
+        return None
+    return (prefix or "") + path
+
+
+# --------------------------------------------------------------------------------------
+# what a module declares
+
+
+@dataclass(slots=True, eq=False)
+class Owner:
+    """A FastAPI app or APIRouter as seen in one module."""
+
+    key: tuple
+    name: str  # the expression as written: "app", "router", "self.router"
+    kind: str  # "app" | "router"
+    cls: str  # the FastAPI class path it is an instance of
+    local: bool = False  # bound by an assignment in this module
+    module_level: bool = False  # bound at module level (importable by other modules)
+    span: Span | None = None  # the bound name in that assignment
+    prefix: str | None = None  # APIRouter(prefix="...") when it is a literal
+    prefix_known: bool = True  # False when prefix= is not a literal
+    call: ast.Call | None = field(default=None, repr=False)  # the constructor call
+    call_offset: int = 0
+
+
+@dataclass(slots=True, eq=False)
+class Route:
+    methods: tuple[str, ...]  # ("GET",), ("GET", "POST"), ("WEBSOCKET",)
+    path: str | None  # the template as written, None when it is not a string literal
+    path_text: str  # how the path reads in the source (for display when not a literal)
+    owner: Owner
+    function: str | None  # the endpoint's name
+    kind: str  # "decorator" | "add_api_route"
+    decorator: Span  # the decorator call (or the add_api_route call)
+    path_span: Span | None  # the string literal, quotes included
+    name_span: Span | None  # the endpoint's name in its def (None when the def is elsewhere)
+    def_span: Span | None  # the def with its decorators
+    block: tuple  # identity of the statement list holding it (only routes of one block are compared)
+    order: int  # declaration order in the module
+    repaired: bool = False  # in a chunk the parser had to repair: positions may be off
+    call: ast.Call | None = field(default=None, repr=False)
+    func: ast.FunctionDef | ast.AsyncFunctionDef | None = field(default=None, repr=False)
+    offset: int = 0  # line offset of the chunk holding call/func
+    other_decorators: bool = False  # non-route decorators applied before this one (signature unknown)
+    include_prefix: str | None = None  # prefix of the one include_router of a same-file router
+
+    @property
+    def full_path(self) -> str | None:
+        if self.path is None:
+            return None
+        prefix = (self.include_prefix or "") + (self.owner.prefix or "")
+        return prefix + self.path
+
+    @property
+    def label(self) -> str:
+        method = "WS" if self.methods == ("WEBSOCKET",) else "|".join(self.methods)
+        path = self.full_path if self.full_path is not None else self.path_text
+        return f"{method} {path}"
+
+
+@dataclass(slots=True, eq=False)
+class IncludeCall:
+    owner: Owner | None  # the app/router including
+    arg: ast.expr = field(repr=False)
+    arg_text: str = ""
+    prefix: str | None = None
+    span: Span | None = None
+    offset: int = 0
+
+
+@dataclass(slots=True)
+class ModuleRoutes:
+    routes: list[Route]
+    owners: list[Owner]
+    includes: list[IncludeCall]
+    #: names this module references from other modules: (module, name); module "" = unresolved
+    references: set[tuple[str, str]] = field(default_factory=set)
+    #: names used in this module other than as ``owner.method(...)`` targets
+    loaded_names: set[str] = field(default_factory=set)
+
+    def owner_named(self, name: str) -> Owner | None:
+        for owner in self.owners:
+            if owner.name == name and owner.module_level:
+                return owner
+        return None
+
+
+def _class_kind(path: str, db: ApiLookup | None) -> str | None:
+    candidates = {path}
+    if db is not None:
+        obj = db.get(path)
+        if obj is not None:
+            candidates.add(obj.path)
+            candidates.update(getattr(obj, "bases", []) or [])
+    if candidates & APP_CLASSES:
+        return "app"
+    if candidates & ROUTER_CLASSES:
+        return "router"
+    return None
+
+
+class _Extractor:
+    def __init__(self, analysis: ModuleAnalysis, db: ApiLookup | None, module_name: str | None) -> None:
+        self.analysis = analysis
+        self.lines = analysis.lines
+        self.db = db
+        self.module_name = module_name
+        self.star = analysis.star_imports
+        self.owners: dict[tuple, Owner] = {}
+        self.routes: list[Route] = []
+        self.includes: list[IncludeCall] = []
+        self.references: set[tuple[str, str]] = set()
+        self.loaded: set[str] = set()
+        self.imported_modules: dict[str, str] = {}  # local name -> module
+        self.offset = 0
+        self.repaired = False
+
+    # ---- evaluation -----------------------------------------------------------------
+
+    def scope_at(self, line: int) -> Scope:
+        return innermost_scope(self.analysis.module_scope, line)
+
+    def eval(self, node: ast.expr, line: int) -> Ref | None:
+        if isinstance(node, ast.Name):
+            return lookup(self.scope_at(line), node.id, line, self.star, self.db)
+        if isinstance(node, ast.Attribute):
+            base = self.eval(node.value, line)
+            if base is None:
+                return None
+            return member_ref(_attr_value(base, self.db), node.attr, self.db)
+        if isinstance(node, ast.Call):
+            func = self.eval(node.func, line)
+            if func is None:
+                return None
+            if func.kind in ("subclass", "factory"):
+                return Ref("inst", func.path)
+            if func.kind == "obj" and _class_kind(func.path, self.db):
+                return Ref("inst", func.path)
+        return None
+
+    def owner_for(self, node: ast.expr, line: int) -> Owner | None:
+        ref = self.eval(node, line)
+        if ref is not None and ref.kind == "attr":
+            ref = _attr_value(ref, self.db)
+        if ref is None or ref.kind != "inst":
+            return None
+        kind = _class_kind(ref.path, self.db)
+        if kind is None:
+            return None
+        text = ast.unparse(node)
+        key: tuple
+        if isinstance(node, ast.Name):
+            key = self._binding_key(node.id, line)
+        else:
+            key = ("expr", text)
+        owner = self.owners.get(key)
+        if owner is None:
+            owner = Owner(key=key, name=text, kind=kind, cls=ref.path)
+            self.owners[key] = owner
+        return owner
+
+    def _binding_key(self, name: str, line: int) -> tuple:
+        scope: Scope | None = self.scope_at(line)
+        first = True
+        while scope is not None:
+            if scope.kind != "class" or first:
+                entries = scope.bindings.get(name)
+                if entries:
+                    chosen = entries[0][0]
+                    for bound_line, _ in entries:
+                        if bound_line <= line:
+                            chosen = bound_line
+                        else:
+                            break
+                    return ("name", id(scope), name, chosen)
+            first = False
+            scope = scope.parent
+        return ("name", 0, name, -1)
+
+    # ---- walking ----------------------------------------------------------------------
+
+    def run(self) -> ModuleRoutes:
+        for chunk in self.analysis.chunks:
+            if chunk.tree is None:
+                continue
+            self.offset = chunk.start_line
+            self.repaired = chunk.repaired
+            self.walk_body(chunk.tree.body, ("module",))
+        self._link_includes()
+        return ModuleRoutes(self.routes, list(self.owners.values()), self.includes, self.references, self.loaded)
+
+    def line(self, node: ast.AST) -> int:
+        return self.offset + node.lineno - 1  # type: ignore[attr-defined]
+
+    def walk_body(self, body: list[ast.stmt], block: tuple, module_level: bool = True) -> None:
+        for stmt in body:
+            self.walk_stmt(stmt, block, module_level)
+
+    def walk_stmt(self, stmt: ast.stmt, block: tuple, module_level: bool) -> None:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            self.imports(stmt)
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.function(stmt, block)
+            for dec in stmt.decorator_list:
+                # `@router.get(...)` declares a route on the router: not a use of it
+                self.expressions(dec, skip=_call_target(dec))
+            for default in [*stmt.args.defaults, *[d for d in stmt.args.kw_defaults if d is not None]]:
+                self.expressions(default)
+            self.walk_body(stmt.body, (*block, id(stmt)), module_level=False)
+            return
+        if isinstance(stmt, ast.ClassDef):
+            for dec in stmt.decorator_list:
+                self.expressions(dec)
+            for base in stmt.bases:
+                self.expressions(base)
+            self.walk_body(stmt.body, (*block, id(stmt)), module_level=False)
+            return
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            self.assignment(stmt, module_level)
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            self.call_statement(stmt.value, block)
+        # nested statement lists: each is its own block
+        for name in ("body", "orelse", "finalbody"):
+            sub = getattr(stmt, name, None)
+            if isinstance(sub, list) and sub and isinstance(sub[0], ast.stmt):
+                self.walk_body(sub, (*block, id(stmt), name), module_level)
+        for handler in getattr(stmt, "handlers", []) or []:
+            self.walk_body(handler.body, (*block, id(handler)), module_level)
+        for case in getattr(stmt, "cases", []) or []:
+            self.walk_body(case.body, (*block, id(case)), module_level)
+        skip = _call_target(stmt.value) if isinstance(stmt, ast.Expr) else None
+        for child in ast.iter_child_nodes(stmt):
+            if isinstance(child, ast.expr):
+                self.expressions(child, skip)
+
+    def expressions(self, node: ast.expr, skip: ast.AST | None = None) -> None:
+        """Record names and ``module.name`` references used by an expression (``skip``: a node not to count)."""
+        for sub in ast.walk(node):
+            if sub is skip:
+                continue
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
+                self.loaded.add(sub.id)
+            elif isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name):
+                module = self.imported_modules.get(sub.value.id)
+                if module:
+                    self.references.add((module, sub.attr))
+
+    def imports(self, stmt: ast.Import | ast.ImportFrom) -> None:
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if alias.asname:
+                    self.imported_modules[alias.asname] = alias.name
+                else:
+                    self.imported_modules[alias.name.split(".")[0]] = alias.name.split(".")[0]
+                    # `import a.b.c` then `a.b.c.router`: record the full module too
+                    self.imported_modules.setdefault(alias.name, alias.name)
+            return
+        module = resolve_relative(self.module_name, stmt.module, stmt.level)
+        if module is None:
+            module = stmt.module or ""
+        for alias in stmt.names:
+            if alias.name == "*":
+                continue
+            self.references.add((module, alias.name))
+            # `from app.routers import items` makes `items.router` a reference to app.routers.items
+            self.imported_modules[alias.asname or alias.name] = f"{module}.{alias.name}" if module else alias.name
+
+    def assignment(self, stmt: ast.Assign | ast.AnnAssign, module_level: bool) -> None:
+        value = stmt.value
+        if not isinstance(value, ast.Call):
+            return
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        for target in targets:
+            if not isinstance(target, ast.Name):
+                continue
+            line = self.line(stmt)
+            owner = self.owner_for(target, line)
+            if owner is None:
+                continue
+            owner.local = True
+            owner.module_level = module_level
+            owner.span = node_span(target, self.offset, self.lines)
+            owner.call = value
+            owner.call_offset = self.offset
+            for kw in value.keywords:
+                if kw.arg == "prefix":
+                    if isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+                        owner.prefix = kw.value.value
+                    else:
+                        owner.prefix_known = False
+                        owner.prefix = None
+
+    def function(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, block: tuple) -> None:
+        decorators = fn.decorator_list
+        for i, dec in enumerate(decorators):
+            if not (isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute)):
+                continue
+            attr = dec.func.attr
+            if attr not in ROUTE_DECORATORS:
+                continue
+            line = self.line(dec)
+            owner = self.owner_for(dec.func.value, line)
+            if owner is None:
+                continue
+            methods = _methods_of(attr, dec)
+            path_node = _path_arg(dec)
+            first = decorators[0]
+            def_span = Span(
+                self.line(first) if decorators else self.line(fn),
+                code_col(self.lines, self.line(first), first.col_offset) - 1 if decorators else 0,
+                self.offset + (fn.end_lineno or fn.lineno) - 1,
+                code_col(self.lines, self.offset + (fn.end_lineno or fn.lineno) - 1, fn.end_col_offset or 0),
+            )
+            self.routes.append(
+                Route(
+                    methods=methods,
+                    path=path_node.value if isinstance(path_node, ast.Constant) and isinstance(path_node.value, str) else None,
+                    path_text=ast.unparse(path_node) if path_node is not None else "?",
+                    owner=owner,
+                    function=fn.name,
+                    kind="decorator",
+                    decorator=node_span(dec, self.offset, self.lines),
+                    path_span=node_span(path_node, self.offset, self.lines) if path_node is not None else None,
+                    name_span=name_span(fn, self.offset, self.lines),
+                    def_span=Span(def_span.line, max(0, def_span.start), def_span.end_line, def_span.end),
+                    block=block,
+                    order=len(self.routes),
+                    repaired=self.repaired,
+                    call=dec,
+                    func=fn,
+                    offset=self.offset,
+                    other_decorators=any(not _is_route_decorator(d) for d in decorators[i + 1 :]),
+                )
+            )
+
+    def call_statement(self, call: ast.Call, block: tuple) -> None:
+        if not isinstance(call.func, ast.Attribute):
+            return
+        attr = call.func.attr
+        if attr not in ("include_router", "add_api_route", "add_api_websocket_route"):
+            return
+        line = self.line(call)
+        owner = self.owner_for(call.func.value, line)
+        if owner is None:
+            return
+        if attr == "include_router":
+            arg = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "router"), None)
+            if arg is None:
+                return
+            prefix = None
+            for kw in call.keywords:
+                if kw.arg == "prefix" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+                    prefix = kw.value.value
+            self.includes.append(IncludeCall(owner, arg, ast.unparse(arg), prefix, node_span(call, self.offset, self.lines), self.offset))
+            return
+        path_node = _path_arg(call)
+        endpoint = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "endpoint"), None)
+        methods = ("WEBSOCKET",) if attr == "add_api_websocket_route" else _methods_of("api_route", call)
+        self.routes.append(
+            Route(
+                methods=methods,
+                path=path_node.value if isinstance(path_node, ast.Constant) and isinstance(path_node.value, str) else None,
+                path_text=ast.unparse(path_node) if path_node is not None else "?",
+                owner=owner,
+                function=ast.unparse(endpoint) if endpoint is not None else None,
+                kind="add_api_route",
+                decorator=node_span(call, self.offset, self.lines),
+                path_span=node_span(path_node, self.offset, self.lines) if path_node is not None else None,
+                name_span=node_span(endpoint, self.offset, self.lines) if endpoint is not None else None,
+                def_span=node_span(call, self.offset, self.lines),
+                block=block,
+                order=len(self.routes),
+                repaired=self.repaired,
+                call=call,
+                func=None,
+                offset=self.offset,
+            )
+        )
+
+    def _link_includes(self) -> None:
+        """A same-file router included exactly once (with a literal prefix) gets that prefix too."""
+        counts: dict[str, list[IncludeCall]] = {}
+        for inc in self.includes:
+            counts.setdefault(inc.arg_text, []).append(inc)
+        for route in self.routes:
+            owner = route.owner
+            if owner.kind != "router" or not owner.local:
+                continue
+            incs = counts.get(owner.name, [])
+            if len(incs) == 1 and incs[0].prefix and incs[0].owner is not None and incs[0].owner.kind == "app":
+                route.include_prefix = incs[0].prefix
+
+
+def _call_target(node: ast.AST | None) -> ast.AST | None:
+    """The ``x`` of a ``x.method(...)`` call, when ``x`` is a plain name."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
+        return node.func.value
+    return None
+
+
+def _is_route_decorator(dec: ast.expr) -> bool:
+    return isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute) and dec.func.attr in ROUTE_DECORATORS
+
+
+def _path_arg(call: ast.Call) -> ast.expr | None:
+    if call.args:
+        return call.args[0]
+    for kw in call.keywords:
+        if kw.arg == "path":
+            return kw.value
+    return None
+
+
+def _methods_of(attr: str, call: ast.Call) -> tuple[str, ...]:
+    if attr == "websocket":
+        return ("WEBSOCKET",)
+    if attr in HTTP_METHODS:
+        return (attr.upper(),)
+    for kw in call.keywords:
+        if kw.arg == "methods" and isinstance(kw.value, (ast.List, ast.Tuple, ast.Set)):
+            names = [e.value.upper() for e in kw.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+            if names and len(names) == len(kw.value.elts):
+                return tuple(names)
+            return ("*",)  # not literal: unknown
+        if kw.arg == "methods":
+            return ("*",)
+    return ("GET",)
+
+
+def resolve_relative(module_name: str | None, module: str | None, level: int) -> str | None:
+    """The absolute module of ``from <dots><module> import ...`` inside ``module_name``."""
+    if not level:
+        return module or ""
+    if not module_name:
+        return None
+    base = module_name.split(".")
+    keep = len(base) - level
+    if keep < 0:
+        return None
+    prefix = ".".join(base[:keep])
+    return f"{prefix}.{module}".strip(".") if module else prefix
+
+
+def extract_routes(analysis: ModuleAnalysis, db: ApiLookup | None = None, module_name: str | None = None) -> ModuleRoutes:
+    """Every path operation, app/router and include_router call of one analysed module."""
+    extractor = _Extractor(analysis, db, module_name)
+    try:
+        result = extractor.run()
+    except RecursionError:
+        result = ModuleRoutes(extractor.routes, list(extractor.owners.values()), extractor.includes)
+    return result
+
+
+# --------------------------------------------------------------------------------------
+# the workspace
+
+
+@dataclass(slots=True)
+class FileRoutes:
+    path: str
+    module: str | None
+    stamp: tuple
+    routes: list[Route]
+    #: module-level routers of this file that have routes: name -> Owner
+    routers: dict[str, Owner]
+    references: set[tuple[str, str]]
+    loaded: set[str]
+    lines: list[str] = field(default_factory=list, repr=False)
+
+
+def iter_python_files(roots: Iterable[str], max_size: int) -> Iterator[str]:
+    """``*.py`` files under the roots; virtualenvs, node_modules, hidden and build dirs skipped."""
+    seen: set[str] = set()
+    for root in roots:
+        if not root or not os.path.isdir(root):
+            continue
+        for dirpath, dirnames, filenames in os.walk(root):
+            keep = []
+            for d in dirnames:
+                if d.startswith(".") or d in SKIP_DIRS:
+                    continue
+                full = os.path.join(dirpath, d)
+                if os.path.isfile(os.path.join(full, "pyvenv.cfg")):
+                    continue  # a virtualenv under any name
+                keep.append(d)
+            dirnames[:] = sorted(keep)
+            for name in sorted(filenames):
+                if not name.endswith(".py"):
+                    continue
+                full = os.path.join(dirpath, name)
+                real = os.path.realpath(full)
+                if real in seen:
+                    continue
+                seen.add(real)
+                try:
+                    if os.path.getsize(full) > max_size:
+                        continue
+                except OSError:
+                    continue
+                yield full
+
+
+class RouteIndex:
+    """Routes and cross-module references of every workspace file, refreshed incrementally.
+
+    ``analysis_for(path) -> (analysis, stamp) | None`` supplies analyses (the caller decides
+    about open documents and caching); a file is re-extracted only when its stamp changes.
+    """
+
+    def __init__(
+        self,
+        roots: list[str],
+        analysis_for: Callable[[str], tuple[ModuleAnalysis, tuple] | None],
+        module_name_for: Callable[[str], str | None],
+        db: Callable[[], ApiLookup | None] = lambda: None,
+        max_file_size: int = 3_000_000,
+    ) -> None:
+        self.roots = list(roots)
+        self._analysis_for = analysis_for
+        self._module_name_for = module_name_for
+        self._db = db
+        self.max_file_size = max_file_size
+        self.files: dict[str, FileRoutes] = {}
+        self.ready = False
+        self._lock = threading.RLock()
+
+    def refresh(self, progress: Callable[[str, float], None] | None = None) -> None:
+        with self._lock:
+            paths = list(iter_python_files(self.roots, self.max_file_size))
+            alive = set(paths)
+            for gone in [p for p in self.files if p not in alive]:
+                del self.files[gone]
+            total = len(paths) or 1
+            for i, path in enumerate(paths):
+                if progress is not None and i % 25 == 0:
+                    progress(f"{i}/{len(paths)} files", i / total)
+                self.update(path)
+            self.ready = True
+
+    def update(self, path: str) -> FileRoutes | None:
+        try:
+            got = self._analysis_for(path)
+        except Exception:  # one bad file must not stop the scan
+            log.exception("route scan failed for %s", path)
+            got = None
+        if got is None:
+            self.files.pop(path, None)
+            return None
+        analysis, stamp = got
+        cached = self.files.get(path)
+        if cached is not None and cached.stamp == stamp:
+            return cached
+        module = self._module_name_for(path)
+        found = extract_routes(analysis, self._db(), module)
+        with_routes = {r.owner.name for r in found.routes if r.owner.kind == "router" and r.owner.module_level}
+        routers = {o.name: o for o in found.owners if o.module_level and o.kind == "router" and o.name in with_routes}
+        entry = FileRoutes(path, module, stamp, found.routes, routers, found.references, found.loaded_names, analysis.lines)
+        self.files[path] = entry
+        return entry
+
+    def all_routes(self) -> Iterator[tuple[FileRoutes, Route]]:
+        with self._lock:
+            entries = list(self.files.values())
+        for entry in entries:
+            for route in entry.routes:
+                yield entry, route
+
+    def is_referenced(self, module: str | None, name: str, exclude_path: str | None = None) -> bool:
+        """Does any other workspace file import or reference ``module.name``?
+
+        Modules match when one dotted name ends with the other (files may be imported relative
+        to a different root than ours); unresolvable imports match by name alone.
+        """
+        with self._lock:
+            entries = list(self.files.values())
+        for entry in entries:
+            if entry.path == exclude_path:
+                continue
+            for ref_module, ref_name in entry.references:
+                if ref_name == name and (module is None or not ref_module or _same_module(ref_module, module)):
+                    return True
+        return False
+
+
+def _same_module(a: str, b: str) -> bool:
+    """Equal, or one is a dotted suffix of the other (roots differ between how files import)."""
+    if not a or not b:
+        return False
+    return a == b or a.endswith("." + b) or b.endswith("." + a)
+
+
+def route_matches_query(route: Route, query: str) -> bool:
+    """Case-insensitive subsequence match on "METHOD path" (and the endpoint name)."""
+    q = query.strip().lower()
+    if not q:
+        return True
+    haystacks = [route.label.lower()]
+    if route.function:
+        haystacks.append(route.function.lower())
+    for hay in haystacks:
+        if all(part in hay for part in q.split()):
+            return True
+        it = iter(hay)
+        if all(ch in it for ch in q.replace(" ", "")):
+            return True
+    return False
+
+
+def file_stamp(path: str) -> tuple:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ()
+    return (st.st_mtime_ns, st.st_size)
+
+
+def module_path_text(path: str) -> str:
+    return str(Path(path))

@@ -1,0 +1,278 @@
+"""FastAPI diagnostics: pull (``textDocument/diagnostic``) when the client supports it, else push.
+
+Push mode publishes, debounced, on open/change/save. Both re-run once the docs are loaded and
+once the first workspace route scan is done (the unused-router rule needs it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from typing import Any
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from ..core.diagnostics import Diagnostic, diagnose
+from .positions import client_range, encoding_of
+
+log = logging.getLogger(__name__)
+
+DEBOUNCE_SECONDS = 0.3
+_SEVERITY = {
+    "error": types.DiagnosticSeverity.Error,
+    "warning": types.DiagnosticSeverity.Warning,
+    "information": types.DiagnosticSeverity.Information,
+    "hint": types.DiagnosticSeverity.Hint,
+}
+_TAGS = {"deprecated": types.DiagnosticTag.Deprecated, "unnecessary": types.DiagnosticTag.Unnecessary}
+
+
+# --------------------------------------------------------------------------------------
+# computing (shared with code actions)
+
+
+def _settings_key(ls) -> str:
+    d = ls.settings.diagnostics
+    return hashlib.sha1(repr((d.enabled, sorted(d.rules.items()))).encode()).hexdigest()[:8]
+
+
+def _state_key(ls, doc, path: str) -> str:
+    from .symbols import route_index
+
+    index = route_index(ls, create=False)
+    return f"{getattr(doc, 'version', None)}:{ls.project.generation}:{_settings_key(ls)}:{index.generation if index else -1}:{hash(doc.source)}"
+
+
+def compute(ls, uri: str) -> tuple[Any, Any, list[Diagnostic], str] | None:
+    """``(doc, analysis, diagnostics, result_id)`` for an open (or on-disk) Python document."""
+    if not uri.endswith((".py", ".pyi")) and not uri.startswith("untitled:"):
+        return None
+    found = ls.analysis_for(uri)
+    if found is None:
+        return None
+    doc, path, analysis = found
+    key = _state_key(ls, doc, path)
+    cache: dict = ls.__dict__.setdefault("_fastapi_diagnostics_cache", {})
+    cached = cache.get(uri)
+    if cached is not None and cached[0] == key:
+        return doc, analysis, cached[1], key
+    if not ls.settings.diagnostics.enabled:
+        items: list[Diagnostic] = []
+    else:
+        from .symbols import route_index
+
+        project = ls.project
+        index = route_index(ls, create=False)
+        modules = project.modules
+
+        def load_module(name: str):
+            target = modules.path_for_module(name)
+            return modules.analysis_for(target) if target else None
+
+        items = diagnose(
+            analysis,
+            db=project.db,
+            docs=project.docs,
+            module_name=modules.module_name_for(path) if path else None,
+            path=path,
+            rules=ls.settings.diagnostics.rules,
+            workspace=index if index is not None and index.ready else None,
+            load_module=load_module,
+        )
+    cache[uri] = (key, items)
+    return doc, analysis, items, key
+
+
+def to_lsp(ls, uri: str, doc, analysis, diag: Diagnostic) -> types.Diagnostic:
+    encoding = encoding_of(doc)
+    s = diag.span
+    related = None
+    if diag.related and ls.client_supports("text_document", "publish_diagnostics", "related_information") or (
+        diag.related and ls.client_supports("text_document", "diagnostic")
+    ):
+        related = [
+            types.DiagnosticRelatedInformation(
+                location=types.Location(
+                    uri=uri,
+                    range=client_range(analysis.lines, r.span.line, r.span.start, r.span.end_line, r.span.end, encoding),
+                ),
+                message=r.message,
+            )
+            for r in diag.related
+        ]
+    return types.Diagnostic(
+        range=client_range(analysis.lines, s.line, s.start, s.end_line, s.end, encoding),
+        message=diag.message,
+        severity=_SEVERITY.get(diag.severity, types.DiagnosticSeverity.Warning),
+        code=diag.code,
+        code_description=types.CodeDescription(href=diag.href) if diag.href else None,
+        source="fastapi",
+        tags=[_TAGS[t] for t in diag.tags if t in _TAGS] or None,
+        related_information=related,
+        data={"rule": diag.rule},
+    )
+
+
+def lsp_diagnostics(ls, uri: str) -> tuple[list[types.Diagnostic], str] | None:
+    got = compute(ls, uri)
+    if got is None:
+        return None
+    doc, analysis, items, key = got
+    return [to_lsp(ls, uri, doc, analysis, d) for d in items], key
+
+
+# --------------------------------------------------------------------------------------
+# pull / push
+
+
+def pull_supported(ls) -> bool:
+    return ls.client_supports("text_document", "diagnostic")
+
+
+def publish(ls, uri: str) -> None:
+    try:
+        got = lsp_diagnostics(ls, uri)
+    except Exception:
+        log.exception("diagnostics failed for %s", uri)
+        return
+    if got is None:
+        return
+    items, _ = got
+    doc = ls.document(uri)
+    ls.text_document_publish_diagnostics(
+        types.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=getattr(doc, "version", None))
+    )
+
+
+def schedule(ls, uri: str, delay: float = DEBOUNCE_SECONDS) -> None:
+    """Publish diagnostics for ``uri`` after ``delay`` seconds without further changes (push mode)."""
+    if pull_supported(ls):
+        return
+    tasks: dict = ls.__dict__.setdefault("_fastapi_push_tasks", {})
+    old = tasks.pop(uri, None)
+    if old is not None:
+        old.cancel()
+
+    async def later() -> None:
+        try:
+            await asyncio.sleep(delay)
+        except asyncio.CancelledError:
+            return
+        tasks.pop(uri, None)
+        publish(ls, uri)
+
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        publish(ls, uri)
+        return
+    tasks[uri] = loop.create_task(later())
+
+
+def refresh_all(ls) -> None:
+    """Docs loaded / settings or workspace changed: ask for (pull) or send (push) diagnostics again."""
+    ls.__dict__.get("_fastapi_diagnostics_cache", {}).clear()
+    if pull_supported(ls):
+        if ls.client_supports("workspace", "diagnostics", "refresh_support"):
+            try:
+                ls.workspace_diagnostic_refresh(None)
+            except Exception as exc:
+                log.debug("workspace/diagnostic/refresh failed: %s", exc)
+        return
+    uris = list(getattr(ls.workspace, "text_documents", {}).keys())
+    loop = ls.__dict__.get("_fastapi_loop")
+    for uri in uris:
+        if loop is not None and loop.is_running():
+            loop.call_soon_threadsafe(schedule, ls, uri, 0.0)
+        else:
+            publish(ls, uri)
+
+
+def _chain(server, method: str, handler) -> None:
+    """Run ``handler(ls, params)`` after a handler another feature registered for ``method``."""
+    features = server.protocol.fm.features
+    existing = features.get(method)
+    if existing is None:
+        server.feature(method)(handler)
+        return
+
+    if asyncio.iscoroutinefunction(existing):
+
+        async def both(params):
+            await existing(params)
+            handler(server, params)
+
+    else:
+
+        def both(params):
+            existing(params)
+            handler(server, params)
+
+    server.protocol.fm._features[method] = both
+
+
+def register(server) -> None:
+    server.on_after_load(lambda: refresh_all(server))
+
+    @server.feature(
+        types.TEXT_DOCUMENT_DIAGNOSTIC,
+        types.DiagnosticOptions(identifier="fastapi", inter_file_dependencies=True, workspace_diagnostics=False),
+    )
+    def diagnostic(ls, params: types.DocumentDiagnosticParams):
+        uri = params.text_document.uri
+        try:
+            got = lsp_diagnostics(ls, uri)
+        except Exception:
+            log.exception("diagnostics failed for %s", uri)
+            got = None
+        if got is None:
+            return types.RelatedFullDocumentDiagnosticReport(items=[])
+        items, key = got
+        if params.previous_result_id == key:
+            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=key)
+        return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=key)
+
+    def on_open(ls, params: types.DidOpenTextDocumentParams) -> None:
+        _remember_loop(ls)
+        schedule(ls, params.text_document.uri, 0.0)
+
+    def on_change(ls, params: types.DidChangeTextDocumentParams) -> None:
+        _remember_loop(ls)
+        schedule(ls, params.text_document.uri)
+
+    def on_save(ls, params: types.DidSaveTextDocumentParams) -> None:
+        _remember_loop(ls)
+        # another module may now include (or stop including) a router: re-check the open files
+        from .symbols import route_index
+
+        index = route_index(ls, create=False)
+        if index is not None:
+            index.touch(to_fs_path(params.text_document.uri) or params.text_document.uri)
+        if pull_supported(ls):
+            return
+        for uri in list(getattr(ls.workspace, "text_documents", {}).keys()):
+            schedule(ls, uri, DEBOUNCE_SECONDS if uri != params.text_document.uri else 0.0)
+
+    def on_close(ls, params: types.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        ls.__dict__.get("_fastapi_diagnostics_cache", {}).pop(uri, None)
+        task = ls.__dict__.get("_fastapi_push_tasks", {}).pop(uri, None)
+        if task is not None:
+            task.cancel()
+        if not pull_supported(ls):
+            ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    _chain(server, types.TEXT_DOCUMENT_DID_OPEN, on_open)
+    _chain(server, types.TEXT_DOCUMENT_DID_CHANGE, on_change)
+    _chain(server, types.TEXT_DOCUMENT_DID_SAVE, on_save)
+    _chain(server, types.TEXT_DOCUMENT_DID_CLOSE, on_close)
+
+
+def _remember_loop(ls) -> None:
+    if "_fastapi_loop" not in ls.__dict__:
+        try:
+            ls.__dict__["_fastapi_loop"] = asyncio.get_running_loop()
+        except RuntimeError:
+            pass
