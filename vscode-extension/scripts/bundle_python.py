@@ -43,7 +43,7 @@ COMPILED_SUFFIXES = (".so", ".pyd", ".dylib", ".dll")
 
 
 def pip(*args: str) -> None:
-    cmd = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", *args]
+    cmd = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "--quiet", *args]
     print("+", " ".join(cmd), flush=True)
     subprocess.run(cmd, check=True)
 

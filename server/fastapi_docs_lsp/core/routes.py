@@ -657,33 +657,39 @@ def iter_python_files(roots: Iterable[str], max_size: int) -> Iterator[str]:
 class RouteIndex:
     """Routes and cross-module references of every workspace file, refreshed incrementally.
 
-    ``analysis_for(path) -> (analysis, stamp) | None`` supplies analyses (the caller decides
-    about open documents and caching); a file is re-extracted only when its stamp changes.
+    ``stamp_for(path)`` is cheap (mtime/size, or the version of an open document); a file is
+    re-read and re-extracted only when its stamp changes. ``analysis_for(path)`` supplies the
+    analysis (the caller decides about open documents and caching).
     """
 
     def __init__(
         self,
         roots: list[str],
-        analysis_for: Callable[[str], tuple[ModuleAnalysis, tuple] | None],
+        analysis_for: Callable[[str], ModuleAnalysis | None],
         module_name_for: Callable[[str], str | None],
         db: Callable[[], ApiLookup | None] = lambda: None,
         max_file_size: int = 3_000_000,
+        stamp_for: Callable[[str], tuple] | None = None,
     ) -> None:
         self.roots = list(roots)
         self._analysis_for = analysis_for
         self._module_name_for = module_name_for
         self._db = db
+        self._stamp_for = stamp_for or file_stamp
         self.max_file_size = max_file_size
         self.files: dict[str, FileRoutes] = {}
         self.ready = False
+        self.generation = 0  # bumps whenever a file's routes or references change
         self._lock = threading.RLock()
 
     def refresh(self, progress: Callable[[str, float], None] | None = None) -> None:
+        """Walk the roots, (re)reading files whose stamp changed. Never raises."""
         with self._lock:
             paths = list(iter_python_files(self.roots, self.max_file_size))
             alive = set(paths)
             for gone in [p for p in self.files if p not in alive]:
                 del self.files[gone]
+                self.generation += 1
             total = len(paths) or 1
             for i, path in enumerate(paths):
                 if progress is not None and i % 25 == 0:
@@ -691,26 +697,37 @@ class RouteIndex:
                 self.update(path)
             self.ready = True
 
+    def touch(self, path: str) -> None:
+        """A file changed (saved, edited): re-read it now if it is part of the workspace."""
+        with self._lock:
+            if path in self.files or any(_under(path, root) for root in self.roots):
+                if path.endswith(".py"):
+                    self.update(path)
+
     def update(self, path: str) -> FileRoutes | None:
-        try:
-            got = self._analysis_for(path)
-        except Exception:  # one bad file must not stop the scan
-            log.exception("route scan failed for %s", path)
-            got = None
-        if got is None:
-            self.files.pop(path, None)
-            return None
-        analysis, stamp = got
-        cached = self.files.get(path)
-        if cached is not None and cached.stamp == stamp:
-            return cached
-        module = self._module_name_for(path)
-        found = extract_routes(analysis, self._db(), module)
-        with_routes = {r.owner.name for r in found.routes if r.owner.kind == "router" and r.owner.module_level}
-        routers = {o.name: o for o in found.owners if o.module_level and o.kind == "router" and o.name in with_routes}
-        entry = FileRoutes(path, module, stamp, found.routes, routers, found.references, found.loaded_names, analysis.lines)
-        self.files[path] = entry
-        return entry
+        with self._lock:
+            stamp = self._stamp_for(path)
+            cached = self.files.get(path)
+            if cached is not None and cached.stamp == stamp and stamp:
+                return cached
+            try:
+                analysis = self._analysis_for(path)
+            except Exception:  # one bad file must not stop the scan
+                log.exception("route scan failed for %s", path)
+                analysis = None
+            if analysis is None:
+                if self.files.pop(path, None) is not None:
+                    self.generation += 1
+                return None
+            module = self._module_name_for(path)
+            found = extract_routes(analysis, self._db(), module)
+            with_routes = {r.owner.name for r in found.routes if r.owner.kind == "router" and r.owner.module_level}
+            routers = {o.name: o for o in found.owners if o.module_level and o.kind == "router" and o.name in with_routes}
+            entry = FileRoutes(path, module, stamp, found.routes, routers, found.references, found.loaded_names, analysis.lines)
+            if cached is None or cached.references != entry.references or [r.label for r in cached.routes] != [r.label for r in entry.routes]:
+                self.generation += 1
+            self.files[path] = entry
+            return entry
 
     def all_routes(self) -> Iterator[tuple[FileRoutes, Route]]:
         with self._lock:
@@ -760,13 +777,17 @@ def route_matches_query(route: Route, query: str) -> bool:
     return False
 
 
+def _under(path: str, root: str) -> bool:
+    try:
+        Path(path).resolve().relative_to(Path(root).resolve())
+    except (ValueError, OSError):
+        return False
+    return True
+
+
 def file_stamp(path: str) -> tuple:
     try:
         st = os.stat(path)
     except OSError:
         return ()
     return (st.st_mtime_ns, st.st_size)
-
-
-def module_path_text(path: str) -> str:
-    return str(Path(path))

@@ -89,9 +89,7 @@ def to_lsp(ls, uri: str, doc, analysis, diag: Diagnostic) -> types.Diagnostic:
     encoding = encoding_of(doc)
     s = diag.span
     related = None
-    if diag.related and ls.client_supports("text_document", "publish_diagnostics", "related_information") or (
-        diag.related and ls.client_supports("text_document", "diagnostic")
-    ):
+    if diag.related:
         related = [
             types.DiagnosticRelatedInformation(
                 location=types.Location(
@@ -268,6 +266,8 @@ def register(server) -> None:
     _chain(server, types.TEXT_DOCUMENT_DID_CHANGE, on_change)
     _chain(server, types.TEXT_DOCUMENT_DID_SAVE, on_save)
     _chain(server, types.TEXT_DOCUMENT_DID_CLOSE, on_close)
+    # rule severities may have changed
+    _chain(server, types.WORKSPACE_DID_CHANGE_CONFIGURATION, lambda ls, params: refresh_all(ls))
 
 
 def _remember_loop(ls) -> None:

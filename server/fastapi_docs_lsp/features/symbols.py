@@ -1,0 +1,266 @@
+"""Route outline: ``textDocument/documentSymbol`` and ``workspace/symbol``.
+
+documentSymbol lists each path operation as ``GET /items/{item_id}`` at its function (the
+router prefix included when it is known in the same file); hierarchical ``DocumentSymbol``s
+when the client supports them, else ``SymbolInformation``.
+
+workspace/symbol searches the routes of every ``*.py`` under the workspace roots by method and
+path. A query starting with ``settings.docsSearchPrefix`` (default ``?``) searches the docs
+instead: each hit is a ``SymbolInformation`` named after the section, located in the local
+doc file when the section has one, else at its https URL.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from pathlib import Path
+
+from lsprotocol import types
+
+from ..core.routes import Route, RouteIndex, file_stamp, route_matches_query
+from .positions import client_range, encoding_of
+
+log = logging.getLogger(__name__)
+
+MAX_WORKSPACE_RESULTS = 500
+DOCS_SEARCH_LIMIT = 30
+RESCAN_SECONDS = 2.0
+
+
+# --------------------------------------------------------------------------------------
+# the workspace route index (shared with diagnostics)
+
+
+def route_index(ls, create: bool = True) -> RouteIndex | None:
+    holder = ls.__dict__.get("_fastapi_route_index")
+    if holder is not None and holder[0] is ls.project:
+        return holder[1]
+    if not create:
+        return None
+    project = ls.project
+
+    def stamp_for(path: str) -> tuple:
+        docs = getattr(ls.workspace, "text_documents", {})
+        doc = docs.get(Path(path).as_uri())
+        if doc is not None:
+            return ("open", doc.version, len(doc.source))
+        return file_stamp(path)
+
+    index = RouteIndex(
+        project.roots,
+        analysis_for=project.modules.analysis_for,
+        module_name_for=project.modules.module_name_for,
+        db=lambda: project.db,
+        max_file_size=ls.settings.maxFileSize,
+        stamp_for=stamp_for,
+    )
+    ls.__dict__["_fastapi_route_index"] = (project, index)
+    ls.__dict__["_fastapi_route_scan_time"] = 0.0
+    return index
+
+
+def scan(ls, token: types.ProgressToken | None = None, server_progress: bool = True) -> RouteIndex:
+    """Bring the index up to date; the first scan reports work-done progress."""
+    import time
+
+    index = route_index(ls)
+    assert index is not None
+    now = time.monotonic()
+    if index.ready and now - ls.__dict__.get("_fastapi_route_scan_time", 0.0) < RESCAN_SECONDS:
+        return index
+    first = not index.ready
+    report = None
+    if first and (token is not None or (server_progress and ls.client_supports("window", "work_done_progress"))):
+        report = _progress(ls, token)
+    try:
+        index.refresh(report[1] if report else None)
+    finally:
+        if report:
+            report[2]()
+    ls.__dict__["_fastapi_route_scan_time"] = time.monotonic()
+    if first:
+        from .diagnostics import refresh_all
+
+        refresh_all(ls)  # the unused-router rule can run now
+    return index
+
+
+def _progress(ls, token):
+    """(token, report(message, fraction), end()) using the client's token or one we create."""
+    if token is None:
+        token = str(uuid.uuid4())
+        try:
+            ls.work_done_progress.create(token).result(timeout=5)
+        except Exception as exc:
+            log.debug("client refused progress: %s", exc)
+            return None
+    try:
+        ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(title="FastAPI routes", message="Scanning the workspace", percentage=0))
+    except Exception:
+        return None
+
+    def report(message: str, fraction: float) -> None:
+        ls.work_done_progress.report(token, types.WorkDoneProgressReport(message=message, percentage=int(fraction * 100)))
+
+    def end() -> None:
+        ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="Routes indexed"))
+
+    return token, report, end
+
+
+def start_background_scan(ls) -> None:
+    """After loading: index the workspace's routes in a thread (with progress)."""
+    ls.__dict__.pop("_fastapi_route_index", None)
+    route_index(ls)
+    threading.Thread(target=lambda: _safe_scan(ls), name="fastapi-route-scan", daemon=True).start()
+
+
+def _safe_scan(ls) -> None:
+    try:
+        scan(ls)
+    except Exception:
+        log.exception("workspace route scan failed")
+
+
+# --------------------------------------------------------------------------------------
+# conversions
+
+
+def _route_range(lines, route: Route, encoding: str) -> tuple[types.Range, types.Range]:
+    whole = route.def_span or route.decorator
+    sel = route.name_span or route.decorator
+    full = client_range(lines, whole.line, whole.start, whole.end_line, whole.end, encoding)
+    selection = client_range(lines, sel.line, sel.start, sel.end_line, sel.end, encoding)
+    if (selection.start.line, selection.start.character) < (full.start.line, full.start.character) or (
+        selection.end.line,
+        selection.end.character,
+    ) > (full.end.line, full.end.character):
+        selection = full
+    return full, selection
+
+
+def _kind(route: Route) -> types.SymbolKind:
+    return types.SymbolKind.Event if route.methods == ("WEBSOCKET",) else types.SymbolKind.Method
+
+
+def _detail(route: Route) -> str:
+    parts = []
+    if route.function:
+        parts.append(route.function)
+    parts.append(f"on {route.owner.name}")
+    return " · ".join(parts)
+
+
+def document_symbols(ls, uri: str):
+    found = ls.analysis_for(uri)
+    if found is None:
+        return None
+    doc, path, analysis = found
+    from ..core.routes import extract_routes
+
+    routes = extract_routes(analysis, ls.project.db, ls.project.modules.module_name_for(path) if path else None).routes
+    encoding = encoding_of(doc)
+    if ls.client_supports("text_document", "document_symbol", "hierarchical_document_symbol_support"):
+        out = []
+        for route in routes:
+            full, selection = _route_range(analysis.lines, route, encoding)
+            out.append(
+                types.DocumentSymbol(name=route.label, kind=_kind(route), range=full, selection_range=selection, detail=_detail(route))
+            )
+        return out
+    return [
+        types.SymbolInformation(
+            name=route.label,
+            kind=_kind(route),
+            location=types.Location(uri=uri, range=_route_range(analysis.lines, route, encoding)[1]),
+            container_name=_detail(route),
+        )
+        for route in routes
+    ]
+
+
+def workspace_symbols(ls, query: str, token=None) -> list[types.SymbolInformation]:
+    prefix = ls.settings.docsSearchPrefix
+    if prefix and query.startswith(prefix):
+        return docs_symbols(ls, query[len(prefix) :].strip())
+    index = scan(ls, token)
+    out: list[types.SymbolInformation] = []
+    for entry, route in index.all_routes():
+        if not route_matches_query(route, query):
+            continue
+        uri = Path(entry.path).as_uri()
+        doc = getattr(ls.workspace, "text_documents", {}).get(uri)
+        encoding = encoding_of(doc) if doc is not None else types.PositionEncodingKind.Utf16
+        _, selection = _route_range(entry.lines, route, encoding)
+        out.append(
+            types.SymbolInformation(
+                name=route.label,
+                kind=_kind(route),
+                location=types.Location(uri=uri, range=selection),
+                container_name=f"{route.function or ''} · {entry.module or Path(entry.path).name}".strip(" ·"),
+            )
+        )
+        if len(out) >= MAX_WORKSPACE_RESULTS:
+            break
+    out.sort(key=lambda s: (s.name.split(" ", 1)[-1], s.name))
+    return out
+
+
+def docs_symbols(ls, query: str) -> list[types.SymbolInformation]:
+    """Docs search results as symbols (the topic-lookup prefix of workspace/symbol)."""
+    if not query:
+        return []
+    docs = ls.project.docs
+    if docs is None:
+        ls.project.loaded.wait(timeout=10)
+        docs = ls.project.docs
+    if docs is None:
+        return []
+    try:
+        hits = docs.search(query, DOCS_SEARCH_LIMIT)
+    except Exception:
+        log.exception("docs search failed for %r", query)
+        return []
+    out = []
+    for hit in hits:
+        section = hit.section
+        canonical = docs.canonical(section) if hasattr(docs, "canonical") else section
+        title = canonical.title or section.title
+        breadcrumb = canonical.breadcrumb_text or section.breadcrumb_text
+        if section.path and section.line_start is not None:
+            start = section.line_start
+            end = section.line_end if section.line_end is not None else start + 1
+            location = types.Location(
+                uri=Path(section.path).resolve().as_uri(),
+                range=types.Range(start=types.Position(start, 0), end=types.Position(max(start, end), 0)),
+            )
+            kind = types.SymbolKind.File
+        else:
+            location = types.Location(uri=section.url, range=types.Range(start=types.Position(0, 0), end=types.Position(0, 0)))
+            kind = types.SymbolKind.String
+        out.append(types.SymbolInformation(name=title, kind=kind, location=location, container_name=breadcrumb or None))
+    return out
+
+
+def register(server) -> None:
+    server.on_after_load(lambda: start_background_scan(server))
+
+    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    def document_symbol(ls, params: types.DocumentSymbolParams):
+        try:
+            return document_symbols(ls, params.text_document.uri)
+        except Exception:
+            log.exception("documentSymbol failed")
+            return None
+
+    @server.feature(types.WORKSPACE_SYMBOL)
+    @server.thread()
+    def workspace_symbol(ls, params: types.WorkspaceSymbolParams):
+        try:
+            return workspace_symbols(ls, params.query or "", params.work_done_token)
+        except Exception:
+            log.exception("workspace/symbol failed")
+            return []
+
