@@ -131,6 +131,14 @@ class FastAPIDocsServer(LanguageServer):
         except Exception:  # not connected (CLI/tests)
             log.info("%s", message)
 
+    def log_to_client(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        """window/logMessage: goes to the editor's log, never a pop-up."""
+        log.info("%s", message)
+        try:
+            self.window_log_message(types.LogMessageParams(type=kind, message=message))
+        except Exception:
+            pass
+
     def start_loading(self) -> None:
         """Load environment + docs in a thread, with work-done progress when the client supports it."""
         with self._load_lock:
@@ -171,7 +179,7 @@ class FastAPIDocsServer(LanguageServer):
         info = self.project.info()
         for problem in info["problems"]:
             log.warning("%s", problem)
-        self.show_message(f"FastAPI docs: {info['docsSummary']}", types.MessageType.Log)
+        self.log_to_client(f"FastAPI docs: {info['docsSummary']} ({info['interpreter']})")
         self.after_load()
 
     def after_load(self) -> None:

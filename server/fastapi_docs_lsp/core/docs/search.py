@@ -26,7 +26,7 @@ from rapidfuzz import fuzz, process
 from .model import Section
 from .text import identifier_terms, norm_title, term_counts, terms, words
 
-SEARCH_VERSION = 4
+SEARCH_VERSION = 5
 
 # field weights (presence of a term in the field; body uses a saturating term frequency)
 W_TITLE = 3.0

@@ -225,6 +225,7 @@ def words(text: str) -> list[str]:
 
 
 _WORD_TERMS: dict[str, tuple[str, ...]] = {}
+_LETTERS_DIGITS_RE = re.compile(r"([a-z]{3,})\d+")
 
 
 def _word_terms(w: str) -> tuple[str, ...]:
@@ -239,6 +240,9 @@ def _word_terms(w: str) -> tuple[str, ...]:
         out = []
     else:
         out = [stem(w)]
+        m = _LETTERS_DIGITS_RE.fullmatch(w)
+        if m:  # "oauth2" is also found as "oauth", "http2" as "http"
+            out.append(m.group(1))
     result = tuple(out)
     if len(_WORD_TERMS) < 300_000:
         _WORD_TERMS[w] = result
