@@ -16,6 +16,7 @@ from pygls.uris import to_fs_path
 from . import __version__
 from .core.analysis import ModuleAnalysis
 from .core.project import Project
+from .documents import SyncedWorkspace
 from .settings import Settings, parse_settings
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ class FastAPIDocsServer(LanguageServer):
     # ---- lifecycle -------------------------------------------------------------------
 
     def setup(self, params: types.InitializeParams) -> None:
+        self._use_synced_documents()
         roots: list[str] = []
         for folder in params.workspace_folders or []:
             path = to_fs_path(folder.uri)
@@ -109,6 +111,16 @@ class FastAPIDocsServer(LanguageServer):
             roots.append(params.root_path)
         self.apply_settings(params.initialization_options, reload=False)
         self.project = Project(roots=roots, settings=self.settings, overlay=self._overlay)
+
+    def _use_synced_documents(self) -> None:
+        """Swap pygls' workspace (just created, still empty) for one whose documents apply
+        incremental changes in O(edit) and split lines as LSP clients do (``documents.py``)."""
+        ws = getattr(self.protocol, "_workspace", None)
+        if ws is None or isinstance(ws, SyncedWorkspace) or ws.text_documents:
+            return
+        self.protocol._workspace = SyncedWorkspace(
+            ws.root_uri, ws._sync_kind, list(ws.folders.values()), ws.position_encoding
+        )
 
     def apply_settings(self, data: Any, reload: bool = True) -> None:
         settings, problems = parse_settings(data, None)

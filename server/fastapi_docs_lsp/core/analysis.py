@@ -14,9 +14,9 @@ from __future__ import annotations
 import ast
 import bisect
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Protocol
+from typing import Protocol
 
-from .parsing import Chunk, parse_module
+from .parsing import Chunk, normalize_newlines, parse_module
 
 ROOT_PACKAGES = ("fastapi", "starlette")
 
@@ -262,7 +262,7 @@ class _Analyzer:
         resolver: ModuleResolver | None,
         seen: frozenset[str],
     ) -> None:
-        self.lines = text.replace("\x00", " ").split("\n")
+        self.lines = normalize_newlines(text.replace("\x00", " ")).split("\n")
         self.module_name = module_name
         self.db = db
         self.resolver = resolver
@@ -586,13 +586,8 @@ class _Analyzer:
         if isinstance(node, ast.Call):
             self._collect_call(node, scope)
             return
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and self._in_annotation_string(node):
-            return
         for child in ast.iter_child_nodes(node):
             self._collect(child, scope)
-
-    def _in_annotation_string(self, node: ast.Constant) -> bool:
-        return False
 
     def _collect_comprehension(self, node: ast.AST, scope: Scope) -> None:
         line = self.line_of(node)
@@ -624,7 +619,6 @@ class _Analyzer:
             self.occurrences.append(Occurrence(line, start, start + len(node.name), f"{base}.{node.name}", "member"))
 
     def _collect_import(self, node: ast.Import) -> None:
-        line = self.line_of(node)
         for alias in node.names:
             if alias.name.split(".")[0] not in ROOT_PACKAGES:
                 continue
@@ -635,7 +629,6 @@ class _Analyzer:
                 idx = text.find(alias.asname, self.col(a_line, alias.col_offset) + len(alias.name))
                 if idx >= 0:
                     self.occurrences.append(Occurrence(a_line, idx, idx + len(alias.asname), alias.name, self._kind_for(alias.name)))
-        del line
 
     def _dotted_occurrences(self, line: int, byte_col: int, dotted: str) -> None:
         col = byte_col
@@ -800,11 +793,3 @@ def analyze(
         star_imports=tuple(analyzer.star_imports),
     )
 
-
-def iter_fastapi_imports(analysis: ModuleAnalysis) -> Iterator[str]:
-    for occ in analysis.occurrences:
-        if occ.kind == "module":
-            yield occ.target
-
-
-Resolver = Callable[[str, str], Ref | None]

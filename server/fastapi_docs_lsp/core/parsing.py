@@ -176,9 +176,17 @@ def _parse_chunk(text: str) -> tuple[ast.Module | None, bool]:
     return _repair(text.split("\n")), True
 
 
+def normalize_newlines(text: str) -> str:
+    """CRLF and lone CR -> LF: Python and LSP clients both break lines at all three, so line
+    numbers agree with the editor's. Columns do not move (only line ends change)."""
+    if "\r" in text:
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
 def parse_module(text: str) -> list[Chunk]:
     """Parse ``text`` into chunks; unparseable chunks are repaired or skipped, never raised."""
-    text = text.replace("\x00", " ")
+    text = normalize_newlines(text.replace("\x00", " "))
     lines = text.split("\n")
     ranges = split_chunks(lines)
     chunks: list[Chunk] = []

@@ -142,7 +142,7 @@ def _plain(text: str) -> str:
     return text.replace("**", "").replace("`", "")
 
 
-def _param_lines(owner: str, param: ParamInfo, markdown: bool) -> list[str]:
+def _param_lines(param: ParamInfo, markdown: bool) -> list[str]:
     sig = param.name
     if param.annotation:
         sig += f": {param.annotation}"
@@ -179,7 +179,7 @@ def render_hover(occ: Occurrence, db: ApiDB | None, docs: DocsLookup | None, opt
         lines.append(f"**{occ.param}** · parameter of `{public}`" if md else f"{occ.param}: parameter of {public}")
         if param is not None:
             lines.append("")
-            lines.extend(_param_lines(public, param, md))
+            lines.extend(_param_lines(param, md))
             doc_links = _LINK_RE.findall(param.doc)
         symbols = [f"{public}.{occ.param}", public]
     elif occ.kind == "status":
@@ -221,9 +221,6 @@ def render_hover(occ: Occurrence, db: ApiDB | None, docs: DocsLookup | None, opt
         symbols = [public]
 
     links = _links_for(symbols, doc_links, docs, options.max_links)
-    if not links and obj is None and occ.kind not in ("status", "keyword") and docs is None:
-        # nothing known about it at all
-        pass
     # a catalog summary stands in when the package had no docstring (Query, Path, ...)
     if docs is not None and links and not any(line for line in lines[1:] if line and not line.startswith(("```", "**Deprecated"))):
         first = links[0].section

@@ -1,0 +1,84 @@
+"""Code actions through the real server: quick fixes and "Open FastAPI docs"."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from fastapi_docs_lsp.core.fixes import TextEdit, apply_edits
+
+from ..conftest import WORKSPACE
+from .conftest import open_doc, position_of
+
+TEXT = '''from fastapi import Depends, FastAPI, Query
+
+app = FastAPI()
+
+
+def get_db():
+    yield "db"
+
+
+@app.get("/items/{item_id:int}")
+async def read_item(q: str | None = Query(default=None, regex="^a"), db=Depends(get_db())):
+    return q
+'''
+
+
+async def actions_at(client: LanguageClient, uri: str, needle: str, only=None):
+    pos = position_of(TEXT, needle)
+    end = types.Position(line=pos.line, character=pos.character + len(needle))
+    return await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(start=pos, end=end),
+            context=types.CodeActionContext(diagnostics=[], only=only),
+        )
+    )
+
+
+def applied(action: types.CodeAction, uri: str) -> str:
+    edits = action.edit.changes[uri]
+    return apply_edits(
+        TEXT,
+        [TextEdit(e.range.start.line, e.range.start.character, e.range.end.line, e.range.end.character, e.new_text) for e in edits],
+    )
+
+
+async def test_quick_fixes_edit_exactly(client: LanguageClient):
+    uri = open_doc(client, WORKSPACE / "scratch_actions.py", TEXT)
+    cases = [
+        ("regex", 'regex="^a"', 'pattern="^a"'),
+        ("get_db()", "Depends(get_db())", "Depends(get_db)"),
+        ("{item_id:int}", "async def read_item(q", "async def read_item(item_id: int, q"),
+    ]
+    for needle, before, after in cases:
+        actions = await actions_at(client, uri, needle)
+        fixes = [a for a in actions or [] if a.kind == types.CodeActionKind.QuickFix]
+        assert len(fixes) == 1, (needle, actions)
+        fix = fixes[0]
+        assert fix.diagnostics and fix.diagnostics[0].source == "fastapi"
+        assert applied(fix, uri) == TEXT.replace(before, after), needle
+
+
+async def test_open_docs_action_for_the_symbol_at_the_cursor(client: LanguageClient):
+    uri = open_doc(client, WORKSPACE / "scratch_actions.py", TEXT)
+    actions = await actions_at(client, uri, "Query")
+    docs = [a for a in actions if a.command is not None]
+    assert len(docs) == 1
+    action = docs[0]
+    assert action.title.startswith("Open FastAPI docs: ")
+    assert action.command.command == "fastapi.openReference"
+    arg = action.command.arguments[0]
+    assert arg["uri"] == uri and arg["position"] == {"line": 10, "character": TEXT.split("\n")[10].index("Query")}
+    payload = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="fastapi.openReference", arguments=action.command.arguments)
+    )
+    assert payload["title"] == action.title.removeprefix("Open FastAPI docs: ")
+
+
+async def test_only_quickfix_and_silence_on_plain_code(client: LanguageClient):
+    uri = open_doc(client, WORKSPACE / "scratch_actions.py", TEXT)
+    actions = await actions_at(client, uri, "Query", only=[types.CodeActionKind.QuickFix])
+    assert not any(a.command for a in actions or [])
+    assert not await actions_at(client, uri, "return q")
