@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -25,16 +27,30 @@ async def read_item(q: str | None = Query(default=None, regex="^a"), db=Depends(
 '''
 
 
+def _recover(item):
+    """lsprotocol structures any result item holding a "command" key as a ``Command`` (so a
+    CodeAction with a command arrives as a Command whose ``command`` is the repr of the nested
+    one). Editors read the JSON correctly; rebuild the CodeAction here."""
+    if isinstance(item, types.Command) and item.command.startswith("{"):
+        inner = ast.literal_eval(item.command)
+        return types.CodeAction(
+            title=item.title,
+            command=types.Command(title=inner["title"], command=inner["command"], arguments=inner.get("arguments")),
+        )
+    return item
+
+
 async def actions_at(client: LanguageClient, uri: str, needle: str, only=None):
     pos = position_of(TEXT, needle)
     end = types.Position(line=pos.line, character=pos.character + len(needle))
-    return await client.text_document_code_action_async(
+    result = await client.text_document_code_action_async(
         types.CodeActionParams(
             text_document=types.TextDocumentIdentifier(uri=uri),
             range=types.Range(start=pos, end=end),
             context=types.CodeActionContext(diagnostics=[], only=only),
         )
     )
+    return [_recover(a) for a in result] if result else result
 
 
 def applied(action: types.CodeAction, uri: str) -> str:

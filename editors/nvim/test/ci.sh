@@ -37,5 +37,8 @@ for nvim in $(command -v nvim || true) "$FASTAPI_DOCS_NVIM_DIR"/*/*/install/bin/
   [[ -x "$nvim" ]] && echo "ci.sh: $nvim: $("$nvim" --version | head -1)" >&2
 done
 
+# --install-only: the project's .ci/run installs here, then runs every test suite in one pytest run
+[[ "${1:-}" == "--install-only" ]] && exit 0
+
 cd "$REPO"
 exec "$PYTHON" -m pytest tests/editors -q -p no:cacheprovider "$@"

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Feature modules, registered in this order. A module that is missing is skipped with a log line.
-FEATURES = ("lifecycle", "hover", "commands", "completion", "diagnostics", "symbols", "code_actions")
+FEATURES = ("lifecycle", "hover", "commands", "completion", "diagnostics", "symbols", "code_actions", "debug")
 
 
 def register_all(server: "FastAPIDocsServer") -> None:
