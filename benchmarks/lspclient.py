@@ -76,8 +76,8 @@ class StdioClient:
         self._send({"jsonrpc": "2.0", "method": method, "params": params})
 
     # ---- LSP helpers ---------------------------------------------------------------------
-    def initialize(self, root: Path, options: dict | None = None) -> Any:
-        caps = {
+    def initialize(self, root: Path, options: dict | None = None, capabilities: dict | None = None) -> Any:
+        caps = capabilities or {
             "textDocument": {
                 "hover": {"contentFormat": ["markdown", "plaintext"]},
                 "completion": {"completionItem": {"snippetSupport": True, "resolveSupport": {"properties": ["documentation", "detail"]}}},
@@ -98,6 +98,31 @@ class StdioClient:
         uri = path.as_uri()
         self.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": language, "version": 1, "text": text}})
         return uri
+
+    def change(self, uri: str, version: int, line: int, character: int, text: str, end: tuple[int, int] | None = None) -> None:
+        """An incremental didChange replacing (line, character)..end (default: an insertion)."""
+        end_line, end_char = end if end is not None else (line, character)
+        self.notify("textDocument/didChange", {
+            "textDocument": {"uri": uri, "version": version},
+            "contentChanges": [{"range": {"start": {"line": line, "character": character}, "end": {"line": end_line, "character": end_char}}, "text": text}],
+        })
+
+    def completion(self, uri: str, line: int, character: int) -> Any:
+        return self.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}})
+
+    def execute(self, command: str, *arguments: Any) -> Any:
+        return self.request("workspace/executeCommand", {"command": command, "arguments": list(arguments)})
+
+    def wait_ready(self, timeout: float = 120.0) -> dict:
+        """Poll fastapi.serverInfo until the API docs and the doc index are loaded."""
+        deadline = time.monotonic() + timeout
+        info: dict = {}
+        while time.monotonic() < deadline:
+            info = self.execute("fastapi.serverInfo") or {}
+            if info.get("apiObjects") and info.get("docsSources"):
+                break
+            time.sleep(0.02)
+        return info
 
     def hover(self, uri: str, line: int, character: int) -> Any:
         return self.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}})

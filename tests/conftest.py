@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# tests/data holds downloaded FastAPI example code (see data/fetch_fastapi_examples.sh): data, not tests
+collect_ignore_glob = ["data/*"]
+
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
 WORKSPACE = FIXTURES / "workspace"

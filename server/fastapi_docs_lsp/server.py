@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
+import sys
 import threading
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
 from lsprotocol import types
+from pygls import IS_WASM
+from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
@@ -17,6 +22,7 @@ from . import __version__
 from .core.analysis import ModuleAnalysis
 from .core.project import Project
 from .documents import SyncedWorkspace
+from .transport import CancelAwareProtocol, LookaheadReader
 from .settings import Settings, parse_settings
 
 log = logging.getLogger(__name__)
@@ -28,11 +34,49 @@ class FastAPIDocsServer(LanguageServer):
     """State lives here (settings, the project); feature modules hold only adapters."""
 
     def __init__(self) -> None:
-        super().__init__("fastapi-docs-lsp", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "fastapi-docs-lsp",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=CancelAwareProtocol,
+        )
         self.settings = Settings()
         self.project = Project(roots=[])
+        self.loop: asyncio.AbstractEventLoop | None = None  # the server's event loop, once running
+        # diagnostics: uri -> (state key, diagnostics); pending debounced pushes
+        self.diagnostics_cache: dict[str, tuple[str, list[Any]]] = {}
+        self.push_tasks: dict[str, asyncio.Task[None]] = {}
+        # workspace route index (features/symbols.py): (the project it indexes, the index)
+        self.route_index: tuple[Project, Any] | None = None
+        self.route_scan_time = 0.0
         self._load_lock = threading.Lock()
         self._reload_pending = False
+        self._after_load_callbacks: list[Callable[[], None]] = []
+        self._document_listeners: dict[str, list[Callable[[Any, Any], None]]] = {}
+
+    def start_io(self, stdin=None, stdout=None) -> None:
+        """pygls' stdio loop, with a reader that sees ``$/cancelRequest`` ahead of time (transport.py)."""
+        if IS_WASM or not isinstance(self.protocol, CancelAwareProtocol):
+            return super().start_io(stdin, stdout)
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        reader = LookaheadReader(stdin or sys.stdin.buffer, self.protocol)
+        try:
+            asyncio.run(
+                run_async(
+                    stop_event=self._stop_event,
+                    reader=reader,
+                    protocol=self.protocol,
+                    logger=log,
+                    error_handler=self.report_server_error,
+                )
+            )
+        except BrokenPipeError:
+            log.error("Connection to the client is lost! Shutting down the server.")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
 
     # ---- helpers used by features -------------------------------------------------
 
@@ -159,53 +203,82 @@ class FastAPIDocsServer(LanguageServer):
             self._reload_pending = True
         threading.Thread(target=self._load, name="fastapi-docs-load", daemon=True).start()
 
-    def _load(self) -> None:
-        token = str(uuid.uuid4())
-        use_progress = self.client_supports("window", "work_done_progress")
-        if use_progress:
+    @contextmanager
+    def work_progress(self, title: str, token: types.ProgressToken | None = None) -> Iterator[Callable[[str, float], None]]:
+        """Work-done progress around a block: yields ``report(message, fraction)``.
+
+        Uses the client's token when the request carried one, else creates one when the client
+        supports server-initiated progress; otherwise reports only to the log.
+        """
+        active = False
+        if token is None and self.client_supports("window", "work_done_progress"):
+            token = str(uuid.uuid4())
             try:
                 self.work_done_progress.create(token).result(timeout=5)
-                self.work_done_progress.begin(
-                    token, types.WorkDoneProgressBegin(title="FastAPI docs", message="Loading", percentage=0, cancellable=False)
-                )
             except Exception as exc:
                 log.debug("client refused progress: %s", exc)
-                use_progress = False
+                token = None
+        if token is not None:
+            try:
+                self.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title, percentage=0, cancellable=False))
+                active = True
+            except Exception as exc:
+                log.debug("progress begin failed: %s", exc)
+        final = {"message": ""}
 
         def report(message: str, fraction: float) -> None:
-            log.debug("%s (%.0f%%)", message, fraction * 100)
-            if use_progress:
-                self.work_done_progress.report(
-                    token, types.WorkDoneProgressReport(message=message, percentage=max(0, min(100, int(fraction * 100))))
-                )
+            log.debug("%s: %s (%.0f%%)", title, message, fraction * 100)
+            final["message"] = message
+            if active:
+                percentage = max(0, min(100, int(fraction * 100)))
+                self.work_done_progress.report(token, types.WorkDoneProgressReport(message=message, percentage=percentage))
 
+        try:
+            yield report
+        finally:
+            if active:
+                self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=final["message"]))
+
+    def _load(self) -> None:
         with self._load_lock:
             self._reload_pending = False
-        try:
+        with self.work_progress("FastAPI docs") as report:
             self.project.load(report)
             gc.collect()
             gc.freeze()  # the loaded docs live as long as the server: keep them out of GC passes
-        finally:
-            if use_progress:
-                self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=self.project.docs_summary()))
+            report(self.project.docs_summary(), 1.0)
         info = self.project.info()
         for problem in info["problems"]:
             log.warning("%s", problem)
         self.log_to_client(f"FastAPI docs: {info['docsSummary']} ({info['interpreter']})")
         self.after_load()
 
+    # ---- hooks for features ----------------------------------------------------------
+
     def after_load(self) -> None:
-        """Hook for features that refresh once docs are loaded (diagnostics)."""
-        for callback in list(getattr(self, "_after_load_callbacks", [])):
+        """Run the callbacks of features that refresh once docs are loaded (diagnostics, routes)."""
+        for callback in list(self._after_load_callbacks):
             try:
                 callback()
             except Exception:
                 log.exception("after-load callback failed")
 
-    def on_after_load(self, callback) -> None:
-        if not hasattr(self, "_after_load_callbacks"):
-            self._after_load_callbacks = []
+    def on_after_load(self, callback: Callable[[], None]) -> None:
         self._after_load_callbacks.append(callback)
+
+    def on_document(self, event: str, callback: Callable[[Any, Any], None]) -> None:
+        """Subscribe ``callback(ls, params)`` to ``open``, ``change``, ``save``, ``close`` or ``configuration``.
+
+        features/lifecycle.py owns the LSP handlers (pygls allows one per method) and fans out.
+        """
+        self._document_listeners.setdefault(event, []).append(callback)
+
+    def document_event(self, event: str, params: Any) -> None:
+        for callback in list(self._document_listeners.get(event, ())):
+            try:
+                callback(self, params)
+            except Exception:
+                log.exception("%s listener failed", event)
 
     async def fetch_configuration(self) -> None:
         if not self.client_supports("workspace", "configuration"):

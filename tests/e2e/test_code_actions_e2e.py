@@ -24,6 +24,11 @@ def get_db():
 @app.get("/items/{item_id:int}")
 async def read_item(q: str | None = Query(default=None, regex="^a"), db=Depends(get_db())):
     return q
+
+
+@app.get("/users/{user_id:int}")
+async def read_user():
+    return {}
 '''
 
 
@@ -65,8 +70,8 @@ async def test_quick_fixes_edit_exactly(client: LanguageClient):
     uri = open_doc(client, WORKSPACE / "scratch_actions.py", TEXT)
     cases = [
         ("regex", 'regex="^a"', 'pattern="^a"'),
-        ("get_db()", "Depends(get_db())", "Depends(get_db)"),
-        ("{item_id:int}", "async def read_item(q", "async def read_item(item_id: int, q"),
+        ("get_db())", "Depends(get_db())", "Depends(get_db)"),
+        ("{user_id:int}", "async def read_user()", "async def read_user(user_id: int)"),
     ]
     for needle, before, after in cases:
         actions = await actions_at(client, uri, needle)
@@ -79,14 +84,14 @@ async def test_quick_fixes_edit_exactly(client: LanguageClient):
 
 async def test_open_docs_action_for_the_symbol_at_the_cursor(client: LanguageClient):
     uri = open_doc(client, WORKSPACE / "scratch_actions.py", TEXT)
-    actions = await actions_at(client, uri, "Query")
+    actions = await actions_at(client, uri, "Query(default")
     docs = [a for a in actions if a.command is not None]
     assert len(docs) == 1
     action = docs[0]
     assert action.title.startswith("Open FastAPI docs: ")
     assert action.command.command == "fastapi.openReference"
     arg = action.command.arguments[0]
-    assert arg["uri"] == uri and arg["position"] == {"line": 10, "character": TEXT.split("\n")[10].index("Query")}
+    assert arg["uri"] == uri and arg["position"] == {"line": 10, "character": TEXT.split("\n")[10].index("Query(default")}
     payload = await client.workspace_execute_command_async(
         types.ExecuteCommandParams(command="fastapi.openReference", arguments=action.command.arguments)
     )
@@ -95,6 +100,6 @@ async def test_open_docs_action_for_the_symbol_at_the_cursor(client: LanguageCli
 
 async def test_only_quickfix_and_silence_on_plain_code(client: LanguageClient):
     uri = open_doc(client, WORKSPACE / "scratch_actions.py", TEXT)
-    actions = await actions_at(client, uri, "Query", only=[types.CodeActionKind.QuickFix])
+    actions = await actions_at(client, uri, "Query(default", only=[types.CodeActionKind.QuickFix])
     assert not any(a.command for a in actions or [])
     assert not await actions_at(client, uri, "return q")

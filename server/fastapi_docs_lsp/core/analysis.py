@@ -78,6 +78,7 @@ class Scope:
     bindings: dict[str, list[tuple[int, Ref | None]]] = field(default_factory=dict)
     parent: "Scope | None" = None
     children: list["Scope"] = field(default_factory=list)
+    _child_starts: list[int] | None = None  # start lines of ``children``, built on first look-up
     base: str | None = None  # for a class scope: the FastAPI class it derives from
 
     def bind(self, name: str, line: int, ref: Ref | None) -> None:
@@ -243,7 +244,10 @@ _SEQUENCES = {"list", "List", "Sequence", "Iterable", "Iterator", "set", "Set", 
 def innermost_scope(scope: Scope, line: int) -> Scope:
     children = scope.children
     if children:
-        idx = bisect.bisect_right([c.start for c in children], line) - 1
+        starts = scope._child_starts
+        if starts is None or len(starts) != len(children):
+            starts = scope._child_starts = [c.start for c in children]
+        idx = bisect.bisect_right(starts, line) - 1
         if idx >= 0 and children[idx].start <= line < children[idx].end:
             return innermost_scope(children[idx], line)
     return scope
@@ -282,7 +286,7 @@ class _Analyzer:
     def col(self, line: int, byte_col: int) -> int:
         text = self.lines[line] if 0 <= line < len(self.lines) else ""
         if text.isascii():
-            return byte_col
+            return max(0, min(byte_col, len(text)))  # repaired chunks may end past the real line
         return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
 
     def add(self, line: int, byte_start: int, byte_end: int, target: str, kind: str, **extra) -> None:

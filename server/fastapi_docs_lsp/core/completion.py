@@ -21,8 +21,9 @@ from a slightly older version of the document (``Snapshot``). Pure Python, no py
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Protocol
 
 from . import status_codes
@@ -38,6 +39,7 @@ _DEPENDS = ("fastapi.param_functions.Depends", "fastapi.param_functions.Security
 _STATUS_MODULE = "starlette.status"
 _RESPONSE_BASE = "starlette.responses.Response"
 _RESPONSE_KEYWORDS = ("response_class", "default_response_class")
+_MAX_DEPENDENCIES = 150
 
 MEDIA_TYPES: tuple[tuple[str, str], ...] = (
     ("application/json", "JSON (what JSONResponse sends)"),
@@ -294,6 +296,7 @@ def _safe_start(snapshot: Snapshot, line: int) -> int:
 
 _DOCS_CACHE: "OrderedDict[tuple, str | None]" = OrderedDict()
 _DOCS_OWNER: list[Any] = [None, None]
+_DOCS_LOCK = threading.Lock()
 
 
 def documentation(data: dict[str, Any] | None, db: ApiDB | None, docs: Any, markdown: bool = True, max_links: int = 2) -> str | None:
@@ -303,22 +306,56 @@ def documentation(data: dict[str, Any] | None, db: ApiDB | None, docs: Any, mark
     kind, target, param = data.get("k"), data.get("t"), data.get("p")
     if kind not in ("keyword", "status", "name", "member", "module") or not isinstance(target, str):
         return None
-    if _DOCS_OWNER[0] is not db or _DOCS_OWNER[1] is not docs:
-        _DOCS_CACHE.clear()
-        _DOCS_OWNER[0], _DOCS_OWNER[1] = db, docs
     key = (kind, target, param, markdown, max_links)
-    if key in _DOCS_CACHE:
-        _DOCS_CACHE.move_to_end(key)
-        return _DOCS_CACHE[key]
+    with _DOCS_LOCK:
+        if _DOCS_OWNER[0] is not db or _DOCS_OWNER[1] is not docs:
+            _DOCS_CACHE.clear()
+            _DOCS_OWNER[0], _DOCS_OWNER[1] = db, docs
+        if key in _DOCS_CACHE:
+            _DOCS_CACHE.move_to_end(key)
+            return _DOCS_CACHE[key]
     occ = Occurrence(0, 0, 0, target, kind, param=param if isinstance(param, str) else None)
     try:
         text = render_hover(occ, db, docs, HoverOptions(markdown=markdown, max_links=max_links, excerpt=False))
     except Exception:  # documentation must never break completion
         text = None
-    _DOCS_CACHE[key] = text
-    while len(_DOCS_CACHE) > 4096:
-        _DOCS_CACHE.popitem(last=False)
+    with _DOCS_LOCK:
+        if _DOCS_OWNER[0] is db and _DOCS_OWNER[1] is docs:
+            _DOCS_CACHE[key] = text
+            while len(_DOCS_CACHE) > 4096:
+                _DOCS_CACHE.popitem(last=False)
     return text
+
+
+#: callables whose keyword lists are opened most; their documentation is rendered ahead
+_COMMON_CALLABLES = (
+    "fastapi.FastAPI", "fastapi.APIRouter", "fastapi.FastAPI.get", "fastapi.FastAPI.post", "fastapi.FastAPI.put",
+    "fastapi.FastAPI.delete", "fastapi.FastAPI.patch", "fastapi.APIRouter.get", "fastapi.APIRouter.post",
+    "fastapi.APIRouter.put", "fastapi.APIRouter.delete", "fastapi.APIRouter.patch", "fastapi.FastAPI.include_router",
+    "fastapi.APIRouter.include_router", "fastapi.Query", "fastapi.Path", "fastapi.Body", "fastapi.Header",
+    "fastapi.Cookie", "fastapi.Form", "fastapi.File", "fastapi.Depends", "fastapi.Security", "fastapi.HTTPException",
+)
+
+
+def warm_documentation(db: ApiDB | None, docs: Any, markdown: bool = True, max_links: int = 2) -> int:
+    """Render ahead the documentation of the lists clients open most (for clients without resolve)."""
+    if db is None:
+        return 0
+    count = 0
+    status = db.get(_STATUS_MODULE)
+    for name in (status.members if status is not None else ()):
+        if name.startswith(("HTTP_", "WS_")):
+            documentation({"k": "status", "t": f"{_STATUS_MODULE}.{name}"}, db, docs, markdown, max_links)
+            count += 1
+    for path in _COMMON_CALLABLES:
+        obj = db.get(path)
+        if obj is None:
+            continue
+        for p in obj.params:
+            if p.name not in ("self", "cls") and not p.kind.startswith("variadic"):
+                documentation({"k": "keyword", "t": obj.path, "p": p.name}, db, docs, markdown, max_links)
+                count += 1
+    return count
 
 
 def _with_docs(item: Item, db: ApiDB | None, docs: Any, options: CompletionOptions) -> Item:
@@ -591,9 +628,7 @@ class _Request:
         top = ctx.top
         if top is None or top.callee is None or self.snapshot.resolve(top.callee, top.line, self.db) is None:
             return None
-        start = ctx.string_col + 1
-        while start < len(self.text) and self.text[start - 1] in "rRbBuUfF" and self.text[start - 1] != ctx.string_quote:
-            start += 1
+        start = ctx.string_col + 1  # just after the opening quote
         content_end = self.text.find(ctx.string_quote, self.col)
         replace_end = content_end if content_end >= 0 else len(self.text)
         return self.result("media_type", self.media_items(quote=""), start=start, replace_end=replace_end)
@@ -882,10 +917,14 @@ class _Request:
     def annotation_for(self, type_text: str) -> tuple[str, list[Edit]]:
         if type_text != "uuid.UUID":
             return type_text, []
-        if self.snapshot.bound("UUID", self.line, self.db)[0]:
-            return "UUID", []
-        if self.snapshot.bound("uuid", self.line, self.db)[0]:
-            return "uuid.UUID", []
+        analysis = self.snapshot.analysis
+        if analysis is not None:
+            defs = _defs(analysis)
+            if any(module == "uuid" and name == "UUID" for module, name, _asname, _line in defs.imports):
+                return next(asname for module, name, asname, _line in defs.imports if module == "uuid" and name == "UUID"), []
+            for bound, module in defs.modules.items():
+                if module == "uuid":
+                    return f"{bound}.UUID", []
         edit = self.import_edit("from uuid import UUID")
         return "UUID", [edit] if edit else []
 
@@ -910,16 +949,15 @@ class _Request:
                 continue
             info = self.imported_def(module, name)
             if info is not None and not info.route and not info.context_manager:
-                copy = DefInfo(**{s: getattr(info, s) for s in DefInfo.__slots__})  # type: ignore[attr-defined]
-                copy.name = asname
-                candidates.append((copy, module))
+                candidates.append((replace(info, name=asname), module))
         if self.snapshot.map is not None:
             known = {c[0].name for c in candidates}
             for name, new_line in self.snapshot.map.new_top_defs(self.snapshot.lines):
                 if name not in known and name not in enclosing and new_line != self.line:
                     candidates.append((DefInfo(name=name, kind="function", line=self.snapshot.old(new_line), end_line=self.snapshot.old(new_line)), ""))
         items = []
-        candidates.sort(key=lambda c: (c[0].score() + (4 if not c[1] and c[0].line > old_line else 0), c[0].name.lower()))
+        candidates.sort(key=lambda c: (c[0].score() + (10 if not c[1] and c[0].line > old_line else 0), c[0].name.lower()))
+        del candidates[_MAX_DEPENDENCIES:]
         md = self.options.markdown
         link = _links_line(["fastapi.Depends"], self.docs, md)
         for rank, (info, module) in enumerate(candidates):
@@ -939,8 +977,12 @@ class _Request:
                 facts.append(f"Instance of `{info.instance_of}`: FastAPI calls it with the request." if md else f"Instance of {info.instance_of}: FastAPI calls it with the request.")
             elif info.kind == "class":
                 facts.append("A class: FastAPI calls it and passes the instance." if md else "A class: FastAPI calls it and passes the instance.")
-            where = f"from `{module}`" if module and md else (f"from {module}" if module else f"line {self.snapshot.new(info.line) + 1 if self.snapshot.new(info.line) is not None else info.line + 1}")
-            doc = [_code(code, md), "", f"Dependency defined {where}." if module else f"Dependency defined at {where}."]
+            if module:
+                where = f"Imported from `{module}`." if md else f"Imported from {module}."
+            else:
+                defined = self.snapshot.new(info.line)
+                where = f"Defined at line {(info.line if defined is None else defined) + 1}."
+            doc = [_code(code, md), "", where]
             if info.doc:
                 doc += ["", info.doc]
             if facts:

@@ -23,6 +23,8 @@ _ROUTE_DECORATORS = {
     "websocket_route", "middleware", "exception_handler", "on_event",
 }
 _NOT_DEPENDENCY_BASES = ("Exception", "Error", "Warning", "Enum", "IntEnum", "StrEnum", "Flag", "TypedDict", "Protocol", "NamedTuple")
+#: data models: valid as class dependencies in theory, noise in practice
+_DATA_MODEL_BASES = ("BaseModel", "SQLModel", "BaseSettings", "RootModel", "Base", "DeclarativeBase")
 _SELF = re.compile(r"^\s*(?:self|cls)\b(?:\s*:[^,]*)?\s*,?\s*")
 _DEPENDENCY_PREFIXES = ("get_", "verify_", "require_", "check_", "current_", "validate_", "authenticate", "common_", "load_", "fetch_")
 
@@ -44,25 +46,27 @@ class DefInfo:
     callable_class: bool = False  # class defines __call__
 
     def score(self) -> int:
-        """Lower is a likelier dependency."""
+        """Lower is a likelier dependency: ``yield`` dependencies and security schemes first."""
         if self.kind == "instance":
             return 0
         if self.kind == "function":
-            if self.has_yield or self.name.startswith(_DEPENDENCY_PREFIXES):
+            if self.has_yield:
                 return 0
-            if self.returns or self.params:
+            if self.name.startswith(_DEPENDENCY_PREFIXES):
                 return 1
-            return 2
+            if self.returns or self.params:
+                return 2
+            return 3
         if self.callable_class:
-            return 1
-        return 2 if self.params else 3
+            return 2
+        return 3 if self.params else 4
 
 
 @dataclass(slots=True)
 class ModuleDefs:
     defs: dict[str, DefInfo] = field(default_factory=dict)
     imports: list[tuple[str, str, str, int]] = field(default_factory=list)  # (module, name, asname, line) of `from m import n`
-    relative: dict[str, int] = field(default_factory=dict)  # module text -> level, for relative imports
+    modules: dict[str, str] = field(default_factory=dict)  # name bound by `import m [as n]` -> module
 
 
 def _first_line(node: ast.stmt, offset: int) -> int:
@@ -82,6 +86,14 @@ def _has_yield(fn: ast.AST) -> bool:
             continue
         stack.extend(ast.iter_child_nodes(node))
     return False
+
+
+_YIELD = re.compile(r"\byield\b")
+
+
+def _mentions_yield(lines: list[str], start: int, end: int) -> bool:
+    """Cheap text test before walking the body's AST."""
+    return any(_YIELD.search(lines[k]) for k in range(max(0, start), min(end, len(lines))) if "yield" in lines[k])
 
 
 def _docstring(node: ast.AST) -> str:
@@ -142,6 +154,9 @@ def _collect(stmt: ast.stmt, offset: int, out: ModuleDefs, analysis: ModuleAnaly
         decorators = [_dotted(d) for d in stmt.decorator_list]
         route = any(d.rsplit(".", 1)[-1] in _ROUTE_DECORATORS and "." in d for d in decorators)
         ctx = any(d.rsplit(".", 1)[-1] in ("contextmanager", "asynccontextmanager") for d in decorators)
+        if route or ctx:  # never offered: skip the details
+            out.defs[stmt.name] = DefInfo(name=stmt.name, kind="function", line=_first_line(stmt, offset), end_line=end, route=route, context_manager=ctx)
+            return
         out.defs[stmt.name] = DefInfo(
             name=stmt.name,
             kind="function",
@@ -149,15 +164,13 @@ def _collect(stmt: ast.stmt, offset: int, out: ModuleDefs, analysis: ModuleAnaly
             end_line=end,
             signature=_signature(stmt),
             doc=_docstring(stmt),
-            has_yield=_has_yield(stmt),
+            has_yield=_mentions_yield(analysis.lines, line + 1, end + 1) and _has_yield(stmt),
             returns=stmt.returns is not None,
             params=_param_count(stmt),
-            route=route,
-            context_manager=ctx,
         )
     elif isinstance(stmt, ast.ClassDef):
         bases = [_dotted(b).rsplit(".", 1)[-1] for b in stmt.bases]
-        if any(b.endswith(_NOT_DEPENDENCY_BASES) for b in bases):
+        if any(b.endswith(_NOT_DEPENDENCY_BASES) or b in _DATA_MODEL_BASES for b in bases):
             return
         init = None
         has_call = False
@@ -198,6 +211,13 @@ def _collect(stmt: ast.stmt, offset: int, out: ModuleDefs, analysis: ModuleAnaly
                     instance_of=(ref.path.rsplit(".", 1)[-1] if security and ref else cls),
                     signature=f" = {cls}(...)",
                 )
+    elif isinstance(stmt, ast.Import):
+        for alias in stmt.names:
+            if alias.asname:
+                out.modules[alias.asname] = alias.name
+            else:
+                root = alias.name.split(".", 1)[0]
+                out.modules[root] = root
     elif isinstance(stmt, ast.ImportFrom):
         module = ("." * (stmt.level or 0)) + (stmt.module or "")
         for alias in stmt.names:

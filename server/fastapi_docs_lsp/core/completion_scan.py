@@ -285,6 +285,8 @@ def scan_forward(lines: list[str], line: int, col: int, max_lines: int = 40) -> 
             if depth == 0:
                 if arg_start is not None:
                     _note_arg(text[arg_start : m.start()], keywords, names)
+                else:
+                    _note_rest(text[: m.start()], keywords, names)
                 arg_start = end
             pos = end
             continue
@@ -294,7 +296,16 @@ def scan_forward(lines: list[str], line: int, col: int, max_lines: int = 40) -> 
             pos = _SINGLE_END[tok].match(text, end).end() + 1
     if arg_start is not None:
         _note_arg(text[arg_start:stop], keywords, names)
+    else:
+        _note_rest(text[:stop], keywords, names)
     return keywords, names
+
+
+def _note_rest(rest: str, keywords: set[str], names: set[str]) -> None:
+    """The text after the cursor in its own argument counts when it starts on a later line."""
+    first, newline, after = rest.partition("\n")
+    if newline and not first.strip():
+        _note_arg(after, keywords, names)
 
 
 def _note_arg(arg: str, keywords: set[str], names: set[str]) -> None:

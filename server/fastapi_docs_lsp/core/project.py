@@ -129,6 +129,9 @@ class Project:
                 text=True,
                 timeout=EXTRACT_TIMEOUT,
                 stdin=subprocess.DEVNULL,
+                # never the workspace folder: ``-m`` puts the working directory first on sys.path,
+                # so a workspace ``ast.py``/``json.py`` would be imported (and run) instead of the stdlib
+                cwd=str(path.parent),
             )
         except (OSError, subprocess.SubprocessError) as exc:
             log.warning("reading the installed FastAPI failed: %s", exc)

@@ -18,6 +18,7 @@ Positions are 0-based lines and code-point columns, like everything in ``core``.
 from __future__ import annotations
 
 import ast
+import bisect
 import logging
 import os
 import re
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from .analysis import ApiLookup, ModuleAnalysis, Ref, Scope, _attr_value, innermost_scope, lookup, member_ref
+from .analysis import ApiLookup, ModuleAnalysis, Ref, Scope, _attr_value, lookup, member_ref
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,36 @@ SKIP_DIRS = frozenset(
 
 
 # --------------------------------------------------------------------------------------
+# scopes
+
+
+class ScopeFinder:
+    """``innermost_scope`` with each scope's child starts computed once (it is called per node)."""
+
+    def __init__(self, root: Scope) -> None:
+        self.root = root
+        self._starts: dict[int, list[int]] = {}
+        self._cache: dict[int, Scope] = {}
+
+    def at(self, line: int) -> Scope:
+        found = self._cache.get(line)
+        if found is not None:
+            return found
+        scope = self.root
+        while scope.children:
+            starts = self._starts.get(id(scope))
+            if starts is None:
+                starts = self._starts[id(scope)] = [c.start for c in scope.children]
+            idx = bisect.bisect_right(starts, line) - 1
+            if idx >= 0 and scope.children[idx].start <= line < scope.children[idx].end:
+                scope = scope.children[idx]
+            else:
+                break
+        self._cache[line] = scope
+        return scope
+
+
+# --------------------------------------------------------------------------------------
 # positions
 
 
@@ -70,10 +101,11 @@ class Span:
 
 
 def code_col(lines: list[str], line: int, byte_col: int) -> int:
-    """UTF-8 byte column (what ``ast`` reports) -> code-point column."""
+    """UTF-8 byte column (what ``ast`` reports) -> code-point column, clamped to the line
+    (a repaired chunk's tree can end past the real line: the repair appended closers)."""
     text = lines[line] if 0 <= line < len(lines) else ""
     if text.isascii():
-        return byte_col
+        return max(0, min(byte_col, len(text)))
     return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
 
 
@@ -268,11 +300,12 @@ class _Extractor:
         self.imported_modules: dict[str, str] = {}  # local name -> module
         self.offset = 0
         self.repaired = False
+        self.scopes = ScopeFinder(analysis.module_scope)
 
     # ---- evaluation -----------------------------------------------------------------
 
     def scope_at(self, line: int) -> Scope:
-        return innermost_scope(self.analysis.module_scope, line)
+        return self.scopes.at(line)
 
     def eval(self, node: ast.expr, line: int) -> Ref | None:
         if isinstance(node, ast.Name):

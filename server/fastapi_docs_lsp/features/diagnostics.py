@@ -54,7 +54,7 @@ def compute(ls, uri: str) -> tuple[Any, Any, list[Diagnostic], str] | None:
         return None
     doc, path, analysis = found
     key = _state_key(ls, doc, path)
-    cache: dict = ls.__dict__.setdefault("_fastapi_diagnostics_cache", {})
+    cache = ls.diagnostics_cache
     cached = cache.get(uri)
     if cached is not None and cached[0] == key:
         return doc, analysis, cached[1], key
@@ -148,7 +148,7 @@ def schedule(ls, uri: str, delay: float = DEBOUNCE_SECONDS) -> None:
     """Publish diagnostics for ``uri`` after ``delay`` seconds without further changes (push mode)."""
     if pull_supported(ls):
         return
-    tasks: dict = ls.__dict__.setdefault("_fastapi_push_tasks", {})
+    tasks = ls.push_tasks
     old = tasks.pop(uri, None)
     if old is not None:
         old.cancel()
@@ -171,7 +171,7 @@ def schedule(ls, uri: str, delay: float = DEBOUNCE_SECONDS) -> None:
 
 def refresh_all(ls) -> None:
     """Docs loaded / settings or workspace changed: ask for (pull) or send (push) diagnostics again."""
-    ls.__dict__.get("_fastapi_diagnostics_cache", {}).clear()
+    ls.diagnostics_cache.clear()
     if pull_supported(ls):
         if ls.client_supports("workspace", "diagnostics", "refresh_support"):
             try:
@@ -180,35 +180,12 @@ def refresh_all(ls) -> None:
                 log.debug("workspace/diagnostic/refresh failed: %s", exc)
         return
     uris = list(getattr(ls.workspace, "text_documents", {}).keys())
-    loop = ls.__dict__.get("_fastapi_loop")
+    loop = ls.loop
     for uri in uris:
         if loop is not None and loop.is_running():
             loop.call_soon_threadsafe(schedule, ls, uri, 0.0)
         else:
             publish(ls, uri)
-
-
-def _chain(server, method: str, handler) -> None:
-    """Run ``handler(ls, params)`` after a handler another feature registered for ``method``."""
-    features = server.protocol.fm.features
-    existing = features.get(method)
-    if existing is None:
-        server.feature(method)(handler)
-        return
-
-    if asyncio.iscoroutinefunction(existing):
-
-        async def both(params):
-            await existing(params)
-            handler(server, params)
-
-    else:
-
-        def both(params):
-            existing(params)
-            handler(server, params)
-
-    server.protocol.fm._features[method] = both
 
 
 def register(server) -> None:
@@ -233,15 +210,12 @@ def register(server) -> None:
         return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=key)
 
     def on_open(ls, params: types.DidOpenTextDocumentParams) -> None:
-        _remember_loop(ls)
         schedule(ls, params.text_document.uri, 0.0)
 
     def on_change(ls, params: types.DidChangeTextDocumentParams) -> None:
-        _remember_loop(ls)
         schedule(ls, params.text_document.uri)
 
     def on_save(ls, params: types.DidSaveTextDocumentParams) -> None:
-        _remember_loop(ls)
         # another module may now include (or stop including) a router: re-check the open files
         from .symbols import route_index
 
@@ -255,24 +229,16 @@ def register(server) -> None:
 
     def on_close(ls, params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
-        ls.__dict__.get("_fastapi_diagnostics_cache", {}).pop(uri, None)
-        task = ls.__dict__.get("_fastapi_push_tasks", {}).pop(uri, None)
+        ls.diagnostics_cache.pop(uri, None)
+        task = ls.push_tasks.pop(uri, None)
         if task is not None:
             task.cancel()
         if not pull_supported(ls):
             ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
-    _chain(server, types.TEXT_DOCUMENT_DID_OPEN, on_open)
-    _chain(server, types.TEXT_DOCUMENT_DID_CHANGE, on_change)
-    _chain(server, types.TEXT_DOCUMENT_DID_SAVE, on_save)
-    _chain(server, types.TEXT_DOCUMENT_DID_CLOSE, on_close)
+    server.on_document("open", on_open)
+    server.on_document("change", on_change)
+    server.on_document("save", on_save)
+    server.on_document("close", on_close)
     # rule severities may have changed
-    _chain(server, types.WORKSPACE_DID_CHANGE_CONFIGURATION, lambda ls, params: refresh_all(ls))
-
-
-def _remember_loop(ls) -> None:
-    if "_fastapi_loop" not in ls.__dict__:
-        try:
-            ls.__dict__["_fastapi_loop"] = asyncio.get_running_loop()
-        except RuntimeError:
-            pass
+    server.on_document("configuration", lambda ls, params: refresh_all(ls))

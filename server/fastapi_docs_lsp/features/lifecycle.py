@@ -1,13 +1,22 @@
-"""Initialisation, settings and document synchronisation."""
+"""Initialisation, settings and document synchronisation.
+
+pygls keeps the documents in sync itself; these handlers add the project's bookkeeping and fan
+each event out to the features that subscribed with ``ls.on_document(event, callback)``.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
 log = logging.getLogger(__name__)
+
+
+def _path(uri: str) -> str:
+    return to_fs_path(uri) or uri
 
 
 def register(server) -> None:
@@ -17,6 +26,7 @@ def register(server) -> None:
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls, params: types.InitializedParams) -> None:
+        ls.loop = asyncio.get_running_loop()
         await ls.fetch_configuration()
         ls.start_loading()
 
@@ -26,16 +36,27 @@ def register(server) -> None:
             await ls.fetch_configuration()
         elif params.settings:
             ls.apply_settings(params.settings)
+        ls.document_event("configuration", params)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls, params: types.DidOpenTextDocumentParams) -> None:
+        ls.document_event("open", params)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls, params: types.DidChangeTextDocumentParams) -> None:
+        ls.document_event("change", params)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls, params: types.DidSaveTextDocumentParams) -> None:
-        ls.project.file_changed(to_fs_path(params.text_document.uri) or params.text_document.uri)
+        ls.project.file_changed(_path(params.text_document.uri))
+        ls.document_event("save", params)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls, params: types.DidCloseTextDocumentParams) -> None:
-        ls.project.forget(to_fs_path(params.text_document.uri) or params.text_document.uri)
+        ls.project.forget(_path(params.text_document.uri))
+        ls.document_event("close", params)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(ls, params: types.DidChangeWatchedFilesParams) -> None:
         for change in params.changes:
-            ls.project.file_changed(to_fs_path(change.uri) or change.uri)
+            ls.project.file_changed(_path(change.uri))

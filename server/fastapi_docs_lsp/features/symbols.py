@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import uuid
 from pathlib import Path
 
 from lsprotocol import types
@@ -34,7 +33,7 @@ RESCAN_SECONDS = 2.0
 
 
 def route_index(ls, create: bool = True) -> RouteIndex | None:
-    holder = ls.__dict__.get("_fastapi_route_index")
+    holder = ls.route_index
     if holder is not None and holder[0] is ls.project:
         return holder[1]
     if not create:
@@ -56,30 +55,29 @@ def route_index(ls, create: bool = True) -> RouteIndex | None:
         max_file_size=ls.settings.maxFileSize,
         stamp_for=stamp_for,
     )
-    ls.__dict__["_fastapi_route_index"] = (project, index)
-    ls.__dict__["_fastapi_route_scan_time"] = 0.0
+    ls.route_index = (project, index)
+    ls.route_scan_time = 0.0
     return index
 
 
-def scan(ls, token: types.ProgressToken | None = None, server_progress: bool = True) -> RouteIndex:
+def scan(ls, token: types.ProgressToken | None = None) -> RouteIndex:
     """Bring the index up to date; the first scan reports work-done progress."""
     import time
 
     index = route_index(ls)
     assert index is not None
     now = time.monotonic()
-    if index.ready and now - ls.__dict__.get("_fastapi_route_scan_time", 0.0) < RESCAN_SECONDS:
+    if index.ready and now - ls.route_scan_time < RESCAN_SECONDS:
         return index
     first = not index.ready
-    report = None
-    if first and (token is not None or (server_progress and ls.client_supports("window", "work_done_progress"))):
-        report = _progress(ls, token)
-    try:
-        index.refresh(report[1] if report else None)
-    finally:
-        if report:
-            report[2]()
-    ls.__dict__["_fastapi_route_scan_time"] = time.monotonic()
+    if first:
+        with ls.work_progress("FastAPI routes", token) as report:
+            report("Scanning the workspace", 0.0)
+            index.refresh(report)
+            report("Routes indexed", 1.0)
+    else:
+        index.refresh(None)
+    ls.route_scan_time = time.monotonic()
     if first:
         from .diagnostics import refresh_all
 
@@ -87,32 +85,9 @@ def scan(ls, token: types.ProgressToken | None = None, server_progress: bool = T
     return index
 
 
-def _progress(ls, token):
-    """(token, report(message, fraction), end()) using the client's token or one we create."""
-    if token is None:
-        token = str(uuid.uuid4())
-        try:
-            ls.work_done_progress.create(token).result(timeout=5)
-        except Exception as exc:
-            log.debug("client refused progress: %s", exc)
-            return None
-    try:
-        ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(title="FastAPI routes", message="Scanning the workspace", percentage=0))
-    except Exception:
-        return None
-
-    def report(message: str, fraction: float) -> None:
-        ls.work_done_progress.report(token, types.WorkDoneProgressReport(message=message, percentage=int(fraction * 100)))
-
-    def end() -> None:
-        ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="Routes indexed"))
-
-    return token, report, end
-
-
 def start_background_scan(ls) -> None:
     """After loading: index the workspace's routes in a thread (with progress)."""
-    ls.__dict__.pop("_fastapi_route_index", None)
+    ls.route_index = None
     route_index(ls)
     threading.Thread(target=lambda: _safe_scan(ls), name="fastapi-route-scan", daemon=True).start()
 

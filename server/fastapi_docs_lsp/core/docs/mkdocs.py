@@ -25,7 +25,7 @@ from pathlib import Path
 from .files import is_within, read_text, safe_resolve, walk_files
 from .markdown import normalize_source, parse_front_matter, top_level_blocks
 from .model import CATEGORY_TITLES, Section
-from .text import SITE_ROOT, clean_heading, is_dotted_symbol, site_url, slugify, strip_heading_attrs, unique_anchor
+from .text import SITE_ROOT, AnchorSet, clean_heading, is_dotted_symbol, site_url, slugify, strip_heading_attrs, unique_anchor
 
 log = logging.getLogger(__name__)
 
@@ -353,7 +353,7 @@ def parse_page(md_file: Path, rel: str, text: str, tree: DocsTree, resolver: _In
     first_heading = blocks[0].line if blocks else len(lines)
 
     # (line_start, line_end, level, title, anchor) of every heading section
-    used: set[str] = set()
+    used: set[str] = AnchorSet()
     heads: list[tuple[int, int, int, str, str]] = []
     for i, b in enumerate(blocks):
         content, explicit = strip_heading_attrs(b.content)

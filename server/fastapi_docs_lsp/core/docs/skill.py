@@ -27,6 +27,7 @@ from .files import read_text, safe_resolve, walk_files
 from .markdown import Block, normalize_source, parse_front_matter, top_level_blocks
 from .model import CATEGORY_TITLES, Section
 from .text import (
+    AnchorSet,
     clean_heading,
     is_dotted_symbol,
     norm_title,
@@ -179,8 +180,7 @@ def _sections_of_file(path: Path, text: str, ctx: _Context) -> list[Section]:
         pages = _scraped_pages(blocks)
     else:
         pages = [_handwritten_page(blocks, stem.replace("-", " ").replace("_", " ").title())]
-    file_uri = path.as_uri()
-    file_anchors: set[str] = set()  # fragments of local (file://) URLs, unique per file
+    file_anchors: set[str] = AnchorSet()  # fragments of local (file://) URLs, unique per file
     out: list[Section] = []
     for n, page in enumerate(pages):
         page_end = pages[n + 1].line if n + 1 < len(pages) else len(lines)
@@ -234,7 +234,7 @@ def _page_sections(
             breadcrumb=(crumb0, page.title),
         )
     ]
-    used = file_anchors if ref is None else set()
+    used = file_anchors if ref is None else AnchorSet()
     parents: list[tuple[int, str]] = []
     for i, h in enumerate(page.headings):
         end = page.headings[i + 1].line if i + 1 < len(page.headings) else page_end

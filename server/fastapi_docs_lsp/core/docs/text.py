@@ -80,13 +80,30 @@ def is_dotted_symbol(text: str) -> bool:
     return bool(_DOTTED_RE.match(text))
 
 
+class AnchorSet(set):
+    """The anchors used on a page, remembering where each duplicate count stopped, so a page
+    with thousands of identical headings stays linear in ``unique_anchor``."""
+
+    __slots__ = ("next_suffix",)
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.next_suffix: dict[str, int] = {}
+
+
 def unique_anchor(anchor: str, used: set[str]) -> str:
     """Python-Markdown's de-duplication: ``x``, ``x_1``, ``x_2``..."""
     candidate, n = anchor, 0
+    hints = used.next_suffix if isinstance(used, AnchorSet) else None
+    if hints is not None and anchor in used:
+        # anchors are only ever added: every ``x_k`` below the last suffix handed out is taken
+        n = hints.get(anchor, 1) - 1
     while candidate in used:
         n += 1
         candidate = f"{anchor}_{n}"
     used.add(candidate)
+    if hints is not None and n:
+        hints[anchor] = n + 1
     return candidate
 
 
