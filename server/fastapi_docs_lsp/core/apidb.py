@@ -22,7 +22,7 @@ from typing import Any, Iterable
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 PACKAGES = ("fastapi", "starlette")
 _DOC_LIMIT = 1800
 
@@ -185,6 +185,22 @@ def _canonical(expr: Any) -> str | None:
     return None
 
 
+def _decorator_deprecation(fn: Any) -> str | None:
+    """The message of a ``@deprecated("...")`` decorator (typing_extensions / warnings)."""
+    for decorator in getattr(fn, "decorators", None) or []:
+        text = str(decorator.value)
+        if not text.split("(", 1)[0].endswith("deprecated"):
+            continue
+        try:
+            call = ast.parse(text, mode="eval").body
+        except SyntaxError:
+            return "deprecated"
+        if isinstance(call, ast.Call) and call.args and isinstance(call.args[0], ast.Constant):
+            return " ".join(str(call.args[0].value).split())
+        return "deprecated"
+    return None
+
+
 def _params_of(fn: Any) -> list[ParamInfo]:
     docs: dict[str, str] = {}
     if fn.docstring is not None:
@@ -228,6 +244,7 @@ def _record(obj: Any, public: str) -> ApiObject:
     if kind == "function":
         if obj.parent is not None and obj.parent.kind.value == "class":
             record.kind = "property" if "property" in labels else "method"
+        record.deprecated = _decorator_deprecation(obj)
         record.params = _params_of(obj)
         returns = str(obj.returns) if obj.returns is not None else ""
         returns, _ = strip_annotated(returns)
