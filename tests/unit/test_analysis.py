@@ -203,3 +203,14 @@ def test_resolve_text_for_completion(api_db):
     assert analysis.resolve_text("app.post", 3, api_db).path == "fastapi.FastAPI.post"
     assert analysis.resolve_text("fastapi.security", 3, api_db).path == "fastapi.security"
     assert analysis.resolve_text("nothing.here", 3, api_db) is None
+
+
+def test_class_attribute_override_in_subclass(api_db):
+    src = "from fastapi.responses import Response\nclass CSV(Response):\n    media_type = 'text/csv'\n    other = 1\n"
+    assert target_at(src, "media_type", api_db)[0].endswith("Response.media_type")
+    assert target_at(src, "other", api_db) is None
+
+
+def test_attribute_types_follow_module_qualified_annotations(api_db):
+    src = "from fastapi import FastAPI\napp = FastAPI()\nfor r in app.router.routes:\n    pass\napp.router.include_router\n"
+    assert target_at(src, "include_router", api_db)[0].endswith("APIRouter.include_router")

@@ -572,6 +572,13 @@ class _Analyzer:
             for stmt in node.body:
                 self._collect(stmt, inner)
             return
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and scope.kind == "class" and scope.base:
+            # `media_type = "text/csv"` in a Response subclass: the base attribute it overrides
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                if isinstance(target, ast.Name) and self.db is not None and self.db.member(scope.base, target.id) is not None:
+                    line = self.line_of(target)
+                    end = target.col_offset + len(target.id.encode("utf-8"))
+                    self.add(line, target.col_offset, end, f"{scope.base}.{target.id}", "member")
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
             self._collect_comprehension(node, scope)
             return

@@ -22,7 +22,7 @@ from typing import Any, Iterable
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 PACKAGES = ("fastapi", "starlette")
 _DOC_LIMIT = 1800
 
@@ -165,7 +165,7 @@ def _canonical(expr: Any) -> str | None:
         return None
     if expr is None or isinstance(expr, str):
         return None
-    if isinstance(expr, ExprName):
+    if isinstance(expr, ExprName) or type(expr).__name__ == "ExprAttribute":  # `URL`, `routing.APIRouter`
         try:
             return expr.canonical_path
         except Exception:
