@@ -66,7 +66,8 @@ def main() -> int:
     rnd = random.Random(0)
     hovers = [(o.line, o.start + (o.end - o.start) // 2) for o in analyze(text).occurrences]
     hovers = [rnd.choice(hovers) for _ in range(args.samples)]
-    completions = [rnd.choice(completion_positions(text)) for _ in range(args.samples)]
+    candidates = completion_positions(text)
+    completions = [rnd.choice(candidates) for _ in range(args.samples)]
     n_lines = text.count("\n") + 1
     print(f"module: {n_lines} lines, {len(text) / 1e6:.1f} MB")
 

@@ -141,8 +141,30 @@ class SyncedDocument(TextDocument):
         self._source = None  # pygls' attribute: the text is ``source`` (joined on demand)
 
 
+class DiskDocument(TextDocument):
+    """A file that is not open: read on demand, size-capped and binary-refused (never 1 GB into memory)."""
+
+    max_file_size = 3_000_000
+
+    def __init__(self, *args, max_file_size: int | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if max_file_size is not None:
+            self.max_file_size = max_file_size
+        self.unreadable = False
+
+    @property
+    def source(self) -> str:  # type: ignore[override]
+        from .core.workspace import read_file_text
+
+        text = read_file_text(self.path, self.max_file_size) if self.path else None
+        self.unreadable = text is None
+        return text or ""
+
+
 class SyncedWorkspace(Workspace):
     """A pygls ``Workspace`` that keeps open documents as ``SyncedDocument``."""
+
+    max_file_size = 3_000_000
 
     def _create_text_document(
         self,
@@ -151,8 +173,15 @@ class SyncedWorkspace(Workspace):
         version: Optional[int] = None,
         language_id: Optional[str] = None,
     ) -> TextDocument:
-        if source is None:  # a file that is not open: pygls' on-disk view
-            return super()._create_text_document(doc_uri, source, version, language_id)
+        if source is None:  # a file that is not open: read from disk, carefully
+            return DiskDocument(
+                doc_uri,
+                version=version,
+                language_id=language_id,
+                sync_kind=self._sync_kind,
+                position_codec=self._position_codec,
+                max_file_size=self.max_file_size,
+            )
         return SyncedDocument(
             doc_uri,
             source=source,

@@ -80,13 +80,17 @@ class FastAPIDocsServer(LanguageServer):
 
     # ---- helpers used by features -------------------------------------------------
 
-    def client_supports(self, *path: str) -> bool:
+    def client_capability(self, *path: str) -> Any:
+        """The value at ``path`` in the client's capabilities, or None where any part is missing."""
         node: Any = self.client_capabilities
         for name in path:
             node = getattr(node, name, None)
             if node is None:
-                return False
-        return bool(node)
+                return None
+        return node
+
+    def client_supports(self, *path: str) -> bool:
+        return bool(self.client_capability(*path))
 
     def markdown_supported(self, *path: str) -> bool:
         node: Any = self.client_capabilities
@@ -109,7 +113,8 @@ class FastAPIDocsServer(LanguageServer):
         if doc is None:
             return None
         try:
-            return doc.source
+            text = doc.source
+            return None if getattr(doc, "unreadable", False) else text
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             log.info("cannot read %s: %s", uri, exc)
             return None
@@ -129,7 +134,7 @@ class FastAPIDocsServer(LanguageServer):
         if self.project.analyses_made != made:
             # A fresh analysis holds many long-lived objects; moving them out of the cyclic GC's
             # generations keeps later collections (and so request latency) short.
-            gc.freeze()
+            pass  # TEMP gc.freeze()
         return doc, path, analysis
 
     def _overlay(self, path: str) -> str | None:
@@ -165,6 +170,7 @@ class FastAPIDocsServer(LanguageServer):
         self.protocol._workspace = SyncedWorkspace(
             ws.root_uri, ws._sync_kind, list(ws.folders.values()), ws.position_encoding
         )
+        self.protocol._workspace.max_file_size = self.settings.maxFileSize
 
     def apply_settings(self, data: Any, reload: bool = True) -> None:
         settings, problems = parse_settings(data, None)
@@ -176,6 +182,9 @@ class FastAPIDocsServer(LanguageServer):
                 types.MessageType.Warning,
             )
         self.settings = settings
+        ws = getattr(self.protocol, "_workspace", None)
+        if isinstance(ws, SyncedWorkspace):
+            ws.max_file_size = settings.maxFileSize
         logging.getLogger("fastapi_docs_lsp").setLevel(settings.logLevel.upper() if settings.logLevel != "warning" else "WARNING")
         needs_reload = self.project.apply_settings(settings)
         if reload and needs_reload:

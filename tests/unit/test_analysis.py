@@ -214,3 +214,30 @@ def test_class_attribute_override_in_subclass(api_db):
 def test_attribute_types_follow_module_qualified_annotations(api_db):
     src = "from fastapi import FastAPI\napp = FastAPI()\nfor r in app.router.routes:\n    pass\napp.router.include_router\n"
     assert target_at(src, "include_router", api_db)[0].endswith("APIRouter.include_router")
+
+
+@pytest.mark.parametrize(
+    "module_name, module, level, is_package, expected",
+    [
+        ("app.routers.items", "dependencies", 2, False, "app.dependencies"),
+        ("app.routers.items", None, 1, False, "app.routers"),
+        ("app.routers", "items", 1, True, "app.routers.items"),  # inside app/routers/__init__.py
+        ("app", "main", 1, True, "app.main"),
+        ("main", "x", 2, False, None),
+        ("x", "y", 0, False, "y"),
+    ],
+)
+def test_absolute_import(module_name, module, level, is_package, expected):
+    from fastapi_docs_lsp.core.analysis import absolute_import
+
+    assert absolute_import(module_name, module, level, is_package) == expected
+
+
+def test_relative_import_inside_package_init(api_db, tmp_path):
+    pkg = tmp_path / "shop"
+    pkg.mkdir()
+    (pkg / "routes.py").write_text("from fastapi import APIRouter\nrouter = APIRouter()\n")
+    (pkg / "__init__.py").write_text("from .routes import router\nrouter.get\n")
+    modules = WorkspaceModules([str(tmp_path)], read_file_text, lambda: api_db)
+    occ = modules.analysis_for(str(pkg / "__init__.py")).at(1, 8)
+    assert occ is not None and occ.target == "fastapi.APIRouter.get"

@@ -92,6 +92,7 @@ class ModuleAnalysis:
     module_scope: Scope
     chunks: list[Chunk]
     star_imports: tuple[str, ...] = ()
+    is_package: bool = False  # the module is a package's __init__
     _by_line: dict[int, list[Occurrence]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -265,9 +266,11 @@ class _Analyzer:
         db: ApiLookup | None,
         resolver: ModuleResolver | None,
         seen: frozenset[str],
+        is_package: bool = False,
     ) -> None:
         self.lines = normalize_newlines(text.replace("\x00", " ")).split("\n")
         self.module_name = module_name
+        self.is_package = is_package
         self.db = db
         self.resolver = resolver
         self.seen = seen
@@ -317,18 +320,7 @@ class _Analyzer:
             self._bind_stmt(stmt, scope)
 
     def _import_target(self, node: ast.ImportFrom) -> str | None:
-        module = node.module or ""
-        if node.level:
-            if not self.module_name:
-                return None
-            base = self.module_name.split(".")
-            # a module's own package: drop the module name, then one more per extra dot
-            keep = len(base) - node.level
-            if keep < 0:
-                return None
-            prefix = ".".join(base[:keep])
-            return f"{prefix}.{module}".strip(".") if module else prefix
-        return module
+        return absolute_import(self.module_name, node.module, node.level, self.is_package)
 
     def _bind_stmt(self, stmt: ast.stmt, scope: Scope) -> None:
         line = self.line_of(stmt)
@@ -775,6 +767,24 @@ class _Analyzer:
             self._collect(kw.value, scope)
 
 
+def absolute_import(module_name: str | None, module: str | None, level: int, is_package: bool = False) -> str | None:
+    """The absolute module of ``from <level dots><module> import ...`` written in ``module_name``.
+
+    Relative imports count from the module's package: the module itself when it is a package's
+    ``__init__`` (``is_package``), else its parent.
+    """
+    if not level:
+        return module or ""
+    if not module_name:
+        return None
+    base = module_name.split(".")
+    keep = len(base) - level + (1 if is_package else 0)
+    if keep < 0 or (keep == 0 and not module):
+        return None
+    prefix = ".".join(base[:keep])
+    return f"{prefix}.{module}".strip(".") if module else prefix
+
+
 def _is_status(path: str) -> bool:
     head, _, name = path.rpartition(".")
     return head.endswith("status") and (name.startswith("HTTP_") or name.startswith("WS_"))
@@ -787,10 +797,14 @@ def analyze(
     db: ApiLookup | None = None,
     resolver: ModuleResolver | None = None,
     seen: frozenset[str] = frozenset(),
+    is_package: bool = False,
 ) -> ModuleAnalysis:
-    """Analyse a module. Never raises on bad input (syntax errors, NUL bytes, deep nesting)."""
+    """Analyse a module. Never raises on bad input (syntax errors, NUL bytes, deep nesting).
+
+    ``is_package``: the module is a package's ``__init__`` (relative imports count from it).
+    """
     chunks = parse_module(text)
-    analyzer = _Analyzer(text, module_name, db, resolver, seen | ({module_name} if module_name else set()))
+    analyzer = _Analyzer(text, module_name, db, resolver, seen | ({module_name} if module_name else set()), is_package)
     try:
         analyzer.bind_all(chunks)
         analyzer.collect_all(chunks)
@@ -802,5 +816,6 @@ def analyze(
         module_scope=analyzer.module_scope,
         chunks=chunks,
         star_imports=tuple(analyzer.star_imports),
+        is_package=is_package,
     )
 

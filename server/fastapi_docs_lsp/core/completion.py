@@ -27,9 +27,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Protocol
 
 from . import status_codes
-from .analysis import ModuleAnalysis, Occurrence, Ref, _attr_value, innermost_scope, lookup, member_ref
+from .analysis import ModuleAnalysis, Occurrence, Ref, _attr_value, absolute_import, innermost_scope, lookup, member_ref
 from .apidb import ApiDB, ApiObject, ParamInfo
-from .completion_defs import DefInfo, ModuleDefs, chunk_starts, import_line, module_defs, resolve_relative, statement_start
+from .completion_defs import DefInfo, ModuleDefs, chunk_starts, import_line, module_defs, statement_start
 from .completion_scan import Frame, LineMap, TextContext, scan, scan_forward
 from .render import HoverOptions, _links_for, render_hover
 
@@ -1007,7 +1007,9 @@ class _Request:
     def imported_def(self, module: str, name: str) -> DefInfo | None:
         if self.workspace is None:
             return None
-        absolute = resolve_relative(module, self.module_name)
+        level = len(module) - len(module.lstrip("."))
+        is_package = self.snapshot.analysis.is_package if self.snapshot.analysis is not None else False
+        absolute = absolute_import(self.module_name, module[level:], level, is_package)
         if not absolute:
             return None
         try:

@@ -232,22 +232,6 @@ def _collect(stmt: ast.stmt, offset: int, out: ModuleDefs, analysis: ModuleAnaly
             _collect(inner, offset, out, analysis)
 
 
-def resolve_relative(module: str, current: str | None) -> str | None:
-    """``..dependencies`` seen from ``app.routers.items`` -> ``app.dependencies``."""
-    level = len(module) - len(module.lstrip("."))
-    if not level:
-        return module
-    if not current:
-        return None
-    base = current.split(".")
-    keep = len(base) - level
-    if keep < 0:
-        return None
-    rest = module[level:]
-    prefix = ".".join(base[:keep])
-    return f"{prefix}.{rest}".strip(".") if rest else prefix or None
-
-
 # --------------------------------------------------------------------------------------
 # statement starts
 

@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from .analysis import ApiLookup, ModuleAnalysis, Ref, _attr_value, lookup, member_ref
+from .analysis import ApiLookup, ModuleAnalysis, Ref, _attr_value, absolute_import, lookup, member_ref
 from .fixes import (
     Fix,
     TextEdit,
@@ -385,9 +385,7 @@ class _Declared:
             return None  # `import x`: a module
         if module.split(".")[0] in ("fastapi", "starlette", "typing", "typing_extensions", "pydantic"):
             return None
-        from .routes import resolve_relative
-
-        absolute = resolve_relative(mod.module_name, module, level)
+        absolute = absolute_import(mod.module_name, module, level, mod.analysis.is_package)
         other = self.load_module(absolute) if (self.load_module is not None and absolute) else None
         if other is None:
             if level:
@@ -809,46 +807,89 @@ def _class_is_callable(mod: _Module, cls: ast.ClassDef, depth: int) -> bool:
 
 
 def _rule_routes_order(run: _Run) -> None:
+    """FA005/FA006: for each route, the first earlier route of the same owner and block that
+    shares a method and either has the same template or (for a literal path) matches it.
+
+    Earlier routes are indexed (by normalized template, and parametrized templates by their
+    static prefix), so a module with thousands of routes stays near-linear, not quadratic.
+    """
     groups: dict[tuple, list[Route]] = {}
     for route in run.routes.routes:
         if route.path is None:
             continue
         groups.setdefault((route.owner.key, route.block), []).append(route)
     for routes in groups.values():
+        by_template: dict[str, list[int]] = {}  # normalized template -> earlier routes (in order)
+        catchers: dict[str, list[tuple[int, re.Pattern[str] | None]]] = {}  # static prefix -> parametrized routes
         for i, later in enumerate(routes):
-            if later.repaired or later.path_span is None or "*" in later.methods:
-                continue
             later_norm = normalized_template(later.path)  # type: ignore[arg-type]
-            later_literal = not path_params(later.path)  # type: ignore[arg-type]
-            for earlier in routes[:i]:
-                if "*" in earlier.methods or earlier.path is None:
-                    continue
-                shared = [m for m in later.methods if m in earlier.methods]
-                if not shared:
-                    continue
-                method = shared[0]
-                where = f"line {earlier.decorator.line + 1}" + (f" (`{earlier.function}`)" if earlier.function else "")
-                related = (Related(f"first declared here: {earlier.label}", earlier.path_span or earlier.decorator),)
-                if normalized_template(earlier.path) == later_norm:
-                    if earlier.func is not None and earlier.func is later.func:
-                        continue  # the same function registered twice on purpose
-                    run.emit(
-                        "FA005",
-                        f"{_method_label(method)} `{later.path}` is already declared on `{later.owner.name}` at {where}; this route is never reached",
-                        later.path_span,
-                        related=related,
-                    )
-                    break
-                if later_literal and path_params(earlier.path):
-                    regex = template_regex(earlier.path)
-                    if regex is not None and regex.match(later.path):  # type: ignore[arg-type]
-                        run.emit(
-                            "FA006",
-                            f"{_method_label(method)} `{later.path}` is caught by `{earlier.path}` declared earlier on `{later.owner.name}` at {where}; declare this route first",
-                            later.path_span,
-                            related=related,
-                        )
-                        break
+            if not (later.repaired or later.path_span is None or "*" in later.methods):
+                found = _first_conflict(routes, later, later_norm, by_template, catchers)
+                if found is not None:
+                    _emit_order(run, later, routes[found[0]], found[1])
+            if "*" not in later.methods:
+                by_template.setdefault(later_norm, []).append(i)
+                params = path_params(later.path)  # type: ignore[arg-type]
+                if params:
+                    prefix = later.path[: params[0].start]  # type: ignore[index]
+                    prefix = prefix[: prefix.rfind("/") + 1]
+                    catchers.setdefault(prefix, []).append((i, None))
+
+
+def _first_conflict(routes, later, later_norm, by_template, catchers) -> tuple[int, str] | None:
+    def shared(earlier) -> bool:
+        return any(m in earlier.methods for m in later.methods)
+
+    best: tuple[int, str] | None = None
+    for j in by_template.get(later_norm, ()):
+        earlier = routes[j]
+        if shared(earlier) and not (earlier.func is not None and earlier.func is later.func):
+            best = (j, "FA005")
+            break
+    if path_params(later.path):
+        return best
+    path = later.path
+    prefixes = [""] + [path[: k + 1] for k, ch in enumerate(path) if ch == "/"]
+    for prefix in prefixes:
+        bucket = catchers.get(prefix)
+        if not bucket:
+            continue
+        for n, (j, regex) in enumerate(bucket):
+            if best is not None and j >= best[0]:
+                break
+            earlier = routes[j]
+            if not shared(earlier):
+                continue
+            if regex is None:
+                regex = template_regex(earlier.path)
+                bucket[n] = (j, regex if regex is not None else _NEVER)
+            if regex is not None and regex.match(path):
+                best = (j, "FA006")
+                break
+    return best
+
+
+_NEVER = re.compile(r"(?!)")
+
+
+def _emit_order(run: _Run, later: Route, earlier: Route, code: str) -> None:
+    method = next(m for m in later.methods if m in earlier.methods)
+    where = f"line {earlier.decorator.line + 1}" + (f" (`{earlier.function}`)" if earlier.function else "")
+    related = (Related(f"first declared here: {earlier.label}", earlier.path_span or earlier.decorator),)
+    if code == "FA005":
+        run.emit(
+            "FA005",
+            f"{_method_label(method)} `{later.path}` is already declared on `{later.owner.name}` at {where}; this route is never reached",
+            later.path_span,
+            related=related,
+        )
+    else:
+        run.emit(
+            "FA006",
+            f"{_method_label(method)} `{later.path}` is caught by `{earlier.path}` declared earlier on `{later.owner.name}` at {where}; declare this route first",
+            later.path_span,
+            related=related,
+        )
 
 
 def _method_label(method: str) -> str:

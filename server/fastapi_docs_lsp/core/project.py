@@ -23,7 +23,7 @@ from .analysis import ModuleAnalysis, Occurrence, analyze
 from .apidb import SCHEMA_VERSION, ApiDB, load_payload
 from .env import PythonEnv, find_environment
 from .render import HoverOptions, Link, best_link, render_hover
-from .workspace import WorkspaceModules, read_file_text
+from .workspace import WorkspaceModules, is_package_file, read_file_text
 
 log = logging.getLogger(__name__)
 
@@ -173,17 +173,30 @@ class Project:
 
     # ---- analysis --------------------------------------------------------------------
 
+    def analysis_key(self, text: str, version: Any = None) -> tuple[Any, ...]:
+        """What identifies an analysis: the document version (or text), its size, the docs generation."""
+        return (version if version is not None else hash(text), len(text), self.generation)
+
+    def latest_analysis(self, path: str) -> tuple[tuple[Any, ...], ModuleAnalysis] | None:
+        """The newest analysis made for ``path`` and its key, possibly of an older version.
+
+        Completion reuses it while the user types (bindings rarely change with a keystroke).
+        """
+        with self._lock:
+            cached = self._analyses.get(path)
+        return (cached.key, cached.analysis) if cached is not None else None
+
     def analysis(self, path: str, text: str, version: Any = None) -> ModuleAnalysis | None:
         """The analysis of a document, cached by (text identity, generation)."""
         if len(text) > self.settings.maxFileSize:
             return None
-        key = (version if version is not None else hash(text), len(text), self.generation)
+        key = self.analysis_key(text, version)
         with self._lock:
             cached = self._analyses.get(path)
             if cached is not None and cached.key == key:
                 return cached.analysis
         module_name = self.modules.module_name_for(path) if path else None
-        result = analyze(text, module_name=module_name, db=self.db, resolver=self.modules)
+        result = analyze(text, module_name=module_name, db=self.db, resolver=self.modules, is_package=is_package_file(path))
         with self._lock:
             self._analyses[path] = _Cached(key, result)
             self.analyses_made += 1

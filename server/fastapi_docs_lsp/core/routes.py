@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from .analysis import ApiLookup, ModuleAnalysis, Ref, Scope, _attr_value, lookup, member_ref
+from .analysis import ApiLookup, ModuleAnalysis, Ref, Scope, _attr_value, absolute_import, lookup, member_ref
 
 log = logging.getLogger(__name__)
 
@@ -442,7 +442,7 @@ class _Extractor:
                     # `import a.b.c` then `a.b.c.router`: record the full module too
                     self.imported_modules.setdefault(alias.name, alias.name)
             return
-        module = resolve_relative(self.module_name, stmt.module, stmt.level)
+        module = absolute_import(self.module_name, stmt.module, stmt.level, self.analysis.is_package)
         if module is None:
             module = stmt.module or ""
         for alias in stmt.names:
@@ -612,20 +612,6 @@ def _methods_of(attr: str, call: ast.Call) -> tuple[str, ...]:
         if kw.arg == "methods":
             return ("*",)
     return ("GET",)
-
-
-def resolve_relative(module_name: str | None, module: str | None, level: int) -> str | None:
-    """The absolute module of ``from <dots><module> import ...`` inside ``module_name``."""
-    if not level:
-        return module or ""
-    if not module_name:
-        return None
-    base = module_name.split(".")
-    keep = len(base) - level
-    if keep < 0:
-        return None
-    prefix = ".".join(base[:keep])
-    return f"{prefix}.{module}".strip(".") if module else prefix
 
 
 def extract_routes(analysis: ModuleAnalysis, db: ApiLookup | None = None, module_name: str | None = None) -> ModuleRoutes:

@@ -108,6 +108,10 @@ class StatusCode:
         return {1: "informational", 2: "success", 3: "redirection", 4: "client error", 5: "server error"}.get(self.code // 100, "")
 
 
+def _letters(text: str) -> str:
+    return "".join(c for c in text.lower() if c.isalnum())
+
+
 def describe(name: str) -> StatusCode | None:
     """Describe ``HTTP_404_NOT_FOUND`` / ``WS_1008_POLICY_VIOLATION`` (None for other names)."""
     m = _NAME_RE.match(name)
@@ -117,11 +121,14 @@ def describe(name: str) -> StatusCode | None:
     if kind == "WS":
         phrase, meaning = _WS.get(number, (m.group(3).replace("_", " ").title(), "A WebSocket close code."))
         return StatusCode(name, number, phrase, meaning, websocket=True)
+    named = m.group(3).replace("_", " ").title()
     try:
-        status = HTTPStatus(number)
-        phrase = status.phrase
+        phrase = HTTPStatus(number).phrase
     except ValueError:
-        phrase = m.group(3).replace("_", " ").title()
+        phrase = named
+    if _letters(phrase) != _letters(named):
+        # the name follows a newer RFC than this Python's table (422 Unprocessable Content)
+        phrase = named
     meaning = _MEANING.get(number) or f"HTTP {number} {phrase}."
     return StatusCode(name, number, phrase, meaning)
 

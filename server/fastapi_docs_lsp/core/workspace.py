@@ -92,7 +92,9 @@ class WorkspaceModules:
         cached = self._cache.get(key)
         if cached is not None and cached[0] == text:
             return cached[1]
-        result = analyze(text, module_name=self.module_name_for(key), db=self._db(), resolver=self, seen=seen)
+        result = analyze(
+            text, module_name=self.module_name_for(key), db=self._db(), resolver=self, seen=seen, is_package=is_package_file(key)
+        )
         self._cache[key] = (text, result)
         return result
 
@@ -115,6 +117,10 @@ class WorkspaceModules:
         if ref is not None and ref.kind in ("inst", "subclass", "factory", "obj", "wsmod"):
             return ref
         return None
+
+
+def is_package_file(path: str) -> bool:
+    return Path(path).name == "__init__.py"
 
 
 def read_file_text(path: str, max_size: int = 3_000_000) -> str | None:

@@ -12,9 +12,7 @@ large module does not wait for a full re-analysis on every keystroke.
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
@@ -27,7 +25,6 @@ from .positions import encoding_of, line_text, to_client, to_code_points
 log = logging.getLogger(__name__)
 
 TRIGGER_CHARACTERS = [".", "(", ",", "=", " "]
-_MAX_DOCUMENTS = 32
 
 _KINDS = {
     "keyword": types.CompletionItemKind.Variable,
@@ -57,16 +54,8 @@ class ClientFeatures:
 
 def client_features(ls) -> ClientFeatures:
     item = ls.client_supports  # shorthand
-    resolve = getattr(
-        getattr(getattr(getattr(getattr(ls.client_capabilities, "text_document", None), "completion", None), "completion_item", None), "resolve_support", None),
-        "properties",
-        None,
-    ) or []
-    tag_support = getattr(
-        getattr(getattr(getattr(getattr(ls.client_capabilities, "text_document", None), "completion", None), "completion_item", None), "tag_support", None),
-        "value_set",
-        None,
-    ) or []
+    resolve = ls.client_capability("text_document", "completion", "completion_item", "resolve_support", "properties") or []
+    tag_support = ls.client_capability("text_document", "completion", "completion_item", "tag_support", "value_set") or []
     return ClientFeatures(
         snippets=item("text_document", "completion", "completion_item", "snippet_support"),
         markdown=ls.markdown_supported("text_document", "completion", "completion_item", "documentation_format"),
@@ -78,53 +67,23 @@ def client_features(ls) -> ClientFeatures:
     )
 
 
-class _Documents:
-    """The last analysis seen per document, reused while the document changes."""
+def document_snapshot(ls, uri: str, doc, text: str) -> Snapshot:
+    """The analysis to complete with: this version's if made, else the previous one, line-mapped."""
+    project = ls.project
+    path = to_fs_path(uri) or uri
+    version = getattr(doc, "version", None)
+    key = project.analysis_key(text, version)
+    latest = project.latest_analysis(path)
+    if latest is not None and latest[0] == key:
+        return Snapshot.of(latest[1])
 
-    def __init__(self) -> None:
-        self._entries: OrderedDict[str, tuple[tuple[Any, ...], ModuleAnalysis]] = OrderedDict()
+    def refresh() -> ModuleAnalysis | None:
+        return project.analysis(path, text, version)
 
-    def snapshot(self, ls, uri: str, doc, text: str) -> Snapshot:
-        project = ls.project
-        path = to_fs_path(uri) or uri
-        version = getattr(doc, "version", None)
-        key = (version if version is not None else hash(text), len(text), project.generation)
-
-        def refresh() -> ModuleAnalysis | None:
-            analysis = project.analysis(path, text, version)
-            if analysis is not None:
-                self._store(uri, key, analysis)
-            return analysis
-
-        entry = self._entries.get(uri)
-        if entry is not None and entry[0] == key:
-            self._entries.move_to_end(uri)
-            return Snapshot.of(entry[1])
-        cached = _project_cached(project, path, key)
-        if cached is not None:
-            self._store(uri, key, cached)
-            return Snapshot.of(cached)
-        lines = text.replace("\x00", " ").split("\n")
-        if entry is not None and entry[0][2] == key[2]:
-            return Snapshot(lines, entry[1], LineMap.between(entry[1].lines, lines), refresh)
-        return Snapshot(lines, None, None, refresh)
-
-    def _store(self, uri: str, key: tuple[Any, ...], analysis: ModuleAnalysis) -> None:
-        self._entries[uri] = (key, analysis)
-        self._entries.move_to_end(uri)
-        while len(self._entries) > _MAX_DOCUMENTS:
-            self._entries.popitem(last=False)
-
-
-def _project_cached(project, path: str, key: tuple[Any, ...]) -> ModuleAnalysis | None:
-    """The project's analysis of exactly this version, if another feature already made it."""
-    cache = getattr(project, "_analyses", None)
-    if not isinstance(cache, dict):
-        return None
-    hit = cache.get(path)
-    if hit is not None and getattr(hit, "key", None) == key:
-        return getattr(hit, "analysis", None)
-    return None
+    lines = text.replace("\x00", " ").split("\n")
+    if latest is not None and latest[0][2] == key[2]:
+        return Snapshot(lines, latest[1], LineMap.between(latest[1].lines, lines), refresh)
+    return Snapshot(lines, None, None, refresh)
 
 
 def to_lsp(item: Item, result: Completion, features: ClientFeatures, lines: list[str], encoding: str) -> types.CompletionItem:
@@ -176,7 +135,6 @@ def to_lsp(item: Item, result: Completion, features: ClientFeatures, lines: list
 
 
 def register(server) -> None:
-    documents = _Documents()
     features_cache: dict[int, ClientFeatures] = {}
 
     def features_of(ls) -> ClientFeatures:
@@ -214,7 +172,7 @@ def register(server) -> None:
             return empty
         project = ls.project
         try:
-            snapshot = documents.snapshot(ls, uri, doc, text)
+            snapshot = document_snapshot(ls, uri, doc, text)
             encoding = encoding_of(doc)
             line = params.position.line
             col = to_code_points(line_text(snapshot.lines, line), params.position.character, encoding)
