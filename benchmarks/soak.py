@@ -113,7 +113,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.quick:
         args.requests = min(args.requests, 2000)
-    warmup = args.warmup or args.requests // 5
+    warmup = args.warmup or (args.requests // 3 if args.quick else args.requests // 5)
     rnd = random.Random(args.seed)
 
     root = Path(tempfile.mkdtemp(prefix="fdl-soak-"))

@@ -28,6 +28,8 @@ from .settings import Settings, parse_settings
 log = logging.getLogger(__name__)
 
 SETTINGS_SECTION = "fastapi"
+#: fresh analyses between two full garbage collections (see ``analysis_for``)
+THAW_EVERY = 50
 
 
 class FastAPIDocsServer(LanguageServer):
@@ -51,6 +53,7 @@ class FastAPIDocsServer(LanguageServer):
         self.route_scan_time = 0.0
         self._load_lock = threading.Lock()
         self._reload_pending = False
+        self._frozen_analyses = 0
         self._after_load_callbacks: list[Callable[[], None]] = []
         self._document_listeners: dict[str, list[Callable[[Any, Any], None]]] = {}
 
@@ -133,8 +136,15 @@ class FastAPIDocsServer(LanguageServer):
             return None
         if self.project.analyses_made != made:
             # A fresh analysis holds many long-lived objects; moving them out of the cyclic GC's
-            # generations keeps later collections (and so request latency) short.
-            pass  # TEMP gc.freeze()
+            # generations keeps later collections (and so request latency) short. Frozen objects
+            # are never collected, though, and replaced analyses hold reference cycles (scopes):
+            # every so often thaw, collect them, and freeze again, or memory grows without bound.
+            self._frozen_analyses += 1
+            if self._frozen_analyses >= THAW_EVERY:
+                self._frozen_analyses = 0
+                gc.unfreeze()
+                gc.collect()
+            gc.freeze()
         return doc, path, analysis
 
     def _overlay(self, path: str) -> str | None:

@@ -213,7 +213,7 @@ def change_event(edit: Edit) -> types.TextDocumentContentChangePartial:
 # the fuzz test
 
 
-@settings(max_examples=examples(6, 200))
+@settings(max_examples=examples(30, 500))
 @given(module=st.sampled_from(MODULE_NAMES), data=st.data())
 async def test_random_editing_session(client: LanguageClient, module: str, data):
     path = WORKSPACE / "app" / f"fuzz_{next(_counter)}.py"  # never written: lives only in the editor

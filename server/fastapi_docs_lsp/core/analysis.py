@@ -803,7 +803,7 @@ def analyze(
 
     ``is_package``: the module is a package's ``__init__`` (relative imports count from it).
     """
-    chunks = parse_module(text)
+    chunks = parse_module(text, owner=module_name)
     analyzer = _Analyzer(text, module_name, db, resolver, seen | ({module_name} if module_name else set()), is_package)
     try:
         analyzer.bind_all(chunks)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -45,6 +46,29 @@ class _LRU(OrderedDict):
 
 
 _cache: _LRU = _LRU()
+
+# Which cache entries each document's latest parse used (``owner``: a module name or path). An
+# entry no current text uses any more (the chunk before an edit) is dropped at once: while the
+# user types, every keystroke would otherwise leave a stale AST behind until the LRU is full
+# (20,000 chunks, hundreds of MB).
+_owned: dict[str, set] = {}
+_refs: dict = {}
+_owner_lock = threading.Lock()
+
+
+def _retain(owner: str, keys: set) -> None:
+    with _owner_lock:
+        old = _owned.get(owner, set())
+        for key in keys - old:
+            _refs[key] = _refs.get(key, 0) + 1
+        for key in old - keys:
+            left = _refs.get(key, 0) - 1
+            if left > 0:
+                _refs[key] = left
+            else:
+                _refs.pop(key, None)
+                _cache.pop(key, None)
+        _owned[owner] = keys
 
 
 def split_chunks(lines: list[str]) -> list[tuple[int, int]]:
@@ -184,17 +208,23 @@ def normalize_newlines(text: str) -> str:
     return text
 
 
-def parse_module(text: str) -> list[Chunk]:
-    """Parse ``text`` into chunks; unparseable chunks are repaired or skipped, never raised."""
+def parse_module(text: str, owner: str | None = None) -> list[Chunk]:
+    """Parse ``text`` into chunks; unparseable chunks are repaired or skipped, never raised.
+
+    ``owner`` (the document's module name or path): its previous text's chunks that this text no
+    longer has are evicted from the cache.
+    """
     text = normalize_newlines(text.replace("\x00", " "))
     lines = text.split("\n")
     ranges = split_chunks(lines)
     chunks: list[Chunk] = []
+    used: set = set()
     k = 0
     while k < len(ranges):
         start, end = ranges[k]
         chunk_text = "\n".join(lines[start:end])
         tree, repaired = _cache.get_or(chunk_text, lambda t=chunk_text: _parse_chunk(t))
+        used.add(chunk_text)
         if repaired:
             # a multi-line string or bracket may continue into the next chunks at column 0
             for extra in (1, 2, 3):
@@ -203,10 +233,13 @@ def parse_module(text: str) -> list[Chunk]:
                 merged_end = ranges[k + extra][1]
                 merged_text = "\n".join(lines[start:merged_end])
                 merged = _cache.get_or(("m", merged_text), lambda t=merged_text: (_parse(t), False))
+                used.add(("m", merged_text))
                 if merged[0] is not None:
                     tree, repaired, end = merged[0], False, merged_end
                     k += extra
                     break
         chunks.append(Chunk(start, tree, repaired))
         k += 1
+    if owner is not None:
+        _retain(owner, used)
     return chunks
