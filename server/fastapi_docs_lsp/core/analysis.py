@@ -200,22 +200,34 @@ def _attr_value(ref: Ref, db: ApiLookup | None) -> Ref:
     return ref
 
 
-def lookup(scope: Scope | None, name: str, line: int, star_imports: tuple[str, ...], db: ApiLookup | None) -> Ref | None:
-    """Find ``name`` as seen at ``line`` from ``scope`` (Python's rules, class scopes skipped)."""
+def find_binding(scope: Scope | None, name: str, line: int) -> tuple[Scope, int, Ref | None] | None:
+    """The binding of ``name`` seen at ``line`` from ``scope``: (its scope, its line, its value).
+
+    Python's rules: enclosing class scopes are skipped; within a scope the latest binding at or
+    before ``line`` wins, else the first one (a global assigned below the function using it).
+    """
     first = True
     while scope is not None:
         if scope.kind != "class" or first:
             entries = scope.bindings.get(name)
             if entries:
-                chosen = entries[0][1]
-                for bound_line, ref in entries:
-                    if bound_line <= line:
-                        chosen = ref
+                chosen = entries[0]
+                for entry in entries:
+                    if entry[0] <= line:
+                        chosen = entry
                     else:
                         break
-                return chosen
+                return scope, chosen[0], chosen[1]
         first = False
         scope = scope.parent
+    return None
+
+
+def lookup(scope: Scope | None, name: str, line: int, star_imports: tuple[str, ...], db: ApiLookup | None) -> Ref | None:
+    """Find ``name`` as seen at ``line`` from ``scope`` (then in ``from m import *`` modules)."""
+    found = find_binding(scope, name, line)
+    if found is not None:
+        return found[2]
     for module in star_imports:
         path = f"{module}.{name}"
         if db is not None and db.get(path) is not None:

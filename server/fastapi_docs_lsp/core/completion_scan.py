@@ -73,14 +73,12 @@ class Frame:
         m = _IMPORT_HEAD.match(self.head) if self.char == "(" else None
         return m.group(1) if m else None
 
+    def _arg_names(self, pattern: re.Pattern[str]) -> set[str]:
+        return {m.group(1) for arg in self.args if (m := pattern.match(_clean(arg)))}
+
     def keywords(self) -> set[str]:
         """Keyword arguments already written before the cursor's argument."""
-        out = set()
-        for arg in self.args:
-            m = _KEYWORD.match(_clean(arg))
-            if m:
-                out.add(m.group(1))
-        return out
+        return self._arg_names(_KEYWORD)
 
     def positional_count(self) -> int:
         """Positional arguments before the cursor's argument (stops at the first keyword or star)."""
@@ -97,12 +95,7 @@ class Frame:
 
     def param_names(self) -> set[str]:
         """For a ``def`` frame: the parameter names already written before the cursor."""
-        out = set()
-        for arg in self.args:
-            m = _NAME.match(_clean(arg))
-            if m:
-                out.add(m.group(1))
-        return out
+        return self._arg_names(_NAME)
 
 
 @dataclass(slots=True)

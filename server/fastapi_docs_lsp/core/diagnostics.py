@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from .analysis import ApiLookup, ModuleAnalysis, Ref, _attr_value, absolute_import, lookup, member_ref
+from .analysis import ApiLookup, ModuleAnalysis, Ref, _attr_value, absolute_import, innermost_scope, lookup, member_ref
 from .fixes import (
     Fix,
     TextEdit,
@@ -43,7 +43,7 @@ from .fixes import (
     to_annotated,
     uncall,
 )
-from .routes import ModuleRoutes, Route, RouteIndex, ScopeFinder, Span, _class_kind, extract_routes, node_span, normalized_template, path_params, template_regex
+from .routes import ModuleRoutes, Route, RouteIndex, Span, _class_kind, extract_routes, node_span, normalized_template, path_params, template_regex
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +156,6 @@ class _Module:
         self.module_name = module_name
         self.db = db
         self.defs: dict[str, _Def] = {}
-        self.scopes = ScopeFinder(analysis.module_scope)
         self.imports: dict[str, tuple[str, str, int]] = {}  # local -> (module, name, level)
         for chunk in analysis.chunks:
             if chunk.tree is not None:
@@ -192,7 +191,7 @@ class _Module:
 
     def eval(self, node: ast.expr, line: int) -> Ref | None:
         """What a name/attribute/call evaluates to as far as FastAPI objects go."""
-        scope = self.scopes.at(line)
+        scope = innermost_scope(self.analysis.module_scope, line)
         if isinstance(node, ast.Name):
             return lookup(scope, node.id, line, self.analysis.star_imports, self.db)
         if isinstance(node, ast.Attribute):

@@ -160,6 +160,12 @@ class Project:
             progress=lambda message, fraction: report(message, 0.5 + 0.5 * fraction),
         )
 
+    def wait_for_docs(self, timeout: float = 10.0) -> Any:
+        """The doc index, waiting up to ``timeout`` seconds for a first load still under way."""
+        if self.docs is None:
+            self.loaded.wait(timeout=timeout)
+        return self.docs
+
     def apply_settings(self, settings: Settings) -> bool:
         """Use new settings; returns True when a reload is needed."""
         old = self.settings

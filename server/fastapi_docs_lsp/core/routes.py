@@ -18,7 +18,6 @@ Positions are 0-based lines and code-point columns, like everything in ``core``.
 from __future__ import annotations
 
 import ast
-import bisect
 import logging
 import os
 import re
@@ -27,7 +26,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from .analysis import ApiLookup, ModuleAnalysis, Ref, Scope, _attr_value, absolute_import, lookup, member_ref
+from .analysis import (
+    ApiLookup,
+    ModuleAnalysis,
+    Ref,
+    Scope,
+    _attr_value,
+    absolute_import,
+    find_binding,
+    innermost_scope,
+    lookup,
+    member_ref,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,32 +64,6 @@ SKIP_DIRS = frozenset(
 
 # --------------------------------------------------------------------------------------
 # scopes
-
-
-class ScopeFinder:
-    """``innermost_scope`` with each scope's child starts computed once (it is called per node)."""
-
-    def __init__(self, root: Scope) -> None:
-        self.root = root
-        self._starts: dict[int, list[int]] = {}
-        self._cache: dict[int, Scope] = {}
-
-    def at(self, line: int) -> Scope:
-        found = self._cache.get(line)
-        if found is not None:
-            return found
-        scope = self.root
-        while scope.children:
-            starts = self._starts.get(id(scope))
-            if starts is None:
-                starts = self._starts[id(scope)] = [c.start for c in scope.children]
-            idx = bisect.bisect_right(starts, line) - 1
-            if idx >= 0 and scope.children[idx].start <= line < scope.children[idx].end:
-                scope = scope.children[idx]
-            else:
-                break
-        self._cache[line] = scope
-        return scope
 
 
 # --------------------------------------------------------------------------------------
@@ -300,12 +284,11 @@ class _Extractor:
         self.imported_modules: dict[str, str] = {}  # local name -> module
         self.offset = 0
         self.repaired = False
-        self.scopes = ScopeFinder(analysis.module_scope)
 
     # ---- evaluation -----------------------------------------------------------------
 
     def scope_at(self, line: int) -> Scope:
-        return self.scopes.at(line)
+        return innermost_scope(self.analysis.module_scope, line)
 
     def eval(self, node: ast.expr, line: int) -> Ref | None:
         if isinstance(node, ast.Name):
@@ -347,22 +330,10 @@ class _Extractor:
         return owner
 
     def _binding_key(self, name: str, line: int) -> tuple:
-        scope: Scope | None = self.scope_at(line)
-        first = True
-        while scope is not None:
-            if scope.kind != "class" or first:
-                entries = scope.bindings.get(name)
-                if entries:
-                    chosen = entries[0][0]
-                    for bound_line, _ in entries:
-                        if bound_line <= line:
-                            chosen = bound_line
-                        else:
-                            break
-                    return ("name", id(scope), name, chosen)
-            first = False
-            scope = scope.parent
-        return ("name", 0, name, -1)
+        found = find_binding(self.scope_at(line), name, line)
+        if found is None:
+            return ("name", 0, name, -1)
+        return ("name", id(found[0]), name, found[1])
 
     # ---- walking ----------------------------------------------------------------------
 

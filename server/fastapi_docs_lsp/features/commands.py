@@ -86,10 +86,7 @@ def show_document(ls, payload: dict[str, Any]) -> None:
 
 
 def search_docs(ls, args: Any) -> list[dict[str, Any]]:
-    docs = ls.project.docs
-    if docs is None:
-        ls.project.loaded.wait(timeout=10)
-        docs = ls.project.docs
+    docs = ls.project.wait_for_docs()
     if docs is None:
         return []
     from ..core.docs.index import search_payload

@@ -187,10 +187,7 @@ def docs_symbols(ls, query: str) -> list[types.SymbolInformation]:
     """Docs search results as symbols (the topic-lookup prefix of workspace/symbol)."""
     if not query:
         return []
-    docs = ls.project.docs
-    if docs is None:
-        ls.project.loaded.wait(timeout=10)
-        docs = ls.project.docs
+    docs = ls.project.wait_for_docs()
     if docs is None:
         return []
     try:
