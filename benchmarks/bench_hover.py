@@ -30,6 +30,14 @@ def fastapi_positions(text: str) -> list[tuple[int, int]]:
     return [(o.line, o.start) for o in analyze(text).occurrences]
 
 
+def safe_hover(client: StdioClient, uri: str, line: int, col: int) -> tuple[object, bool]:
+    """(result, failed): a JSON-RPC error answer counts as a failure, not a crash of the benchmark."""
+    try:
+        return client.hover(uri, line, col), False
+    except RuntimeError:
+        return None, True
+
+
 def run_server(name: str, cmd: list[str], root: Path, path: Path, text: str, positions, rounds: int, ours: bool) -> dict:
     env = dict(os.environ)
     t0 = time.perf_counter()
@@ -46,20 +54,21 @@ def run_server(name: str, cmd: list[str], root: Path, path: Path, text: str, pos
         ready_ms = (time.perf_counter() - t0) * 1000
     uri = client.open(path, text)
     t1 = time.perf_counter()
-    first = client.hover(uri, *positions[0])
+    first, _ = safe_hover(client, uri, *positions[0])
     first_ms = (time.perf_counter() - t1) * 1000
     if not ours:
         # let the peer finish its own analysis so steady-state latency is compared fairly
         for _ in range(50):
-            if client.hover(uri, *positions[0]) is not None:
+            if safe_hover(client, uri, *positions[0])[0] is not None:
                 break
             time.sleep(0.1)
     times: list[float] = []
-    answered = 0
+    answered = errors = 0
     for _ in range(rounds):
         for line, col in positions:
             t = time.perf_counter()
-            result = client.hover(uri, line, col)
+            result, failed = safe_hover(client, uri, line, col)
+            errors += failed
             times.append((time.perf_counter() - t) * 1000)
             answered += result is not None
     rss = client.peak_rss_mb()
@@ -67,7 +76,7 @@ def run_server(name: str, cmd: list[str], root: Path, path: Path, text: str, pos
     return {
         "name": name, "start_ms": start_ms, "ready_ms": ready_ms, "first_hover_ms": first_ms,
         "p50": percentile(times, 50), "p99": percentile(times, 99), "peak_rss_mb": rss,
-        "answered": answered / max(1, len(times)), "first_ok": first is not None,
+        "answered": answered / max(1, len(times)), "first_ok": first is not None, "errors": errors,
     }
 
 
@@ -101,9 +110,9 @@ def main() -> int:
             results.append(run_server(name, cmd, root, path, text, positions, rounds, ours))
         except Exception as exc:  # a peer that fails must not hide our figures
             print(f"{name}: failed ({exc})")
-    print(f"\n{'server':22} {'start ms':>9} {'ready ms':>9} {'1st hover':>9} {'p50 ms':>8} {'p99 ms':>8} {'peak RSS MB':>11} {'answered':>8}")
+    print(f"\n{'server':22} {'start ms':>9} {'ready ms':>9} {'1st hover':>9} {'p50 ms':>8} {'p99 ms':>8} {'peak RSS MB':>11} {'answered':>8} {'errors':>6}")
     for r in results:
-        print(f"{r['name']:22} {r['start_ms']:9.0f} {r['ready_ms']:9.0f} {r['first_hover_ms']:9.1f} {r['p50']:8.2f} {r['p99']:8.2f} {r['peak_rss_mb']:11.1f} {r['answered']:8.0%}")
+        print(f"{r['name']:22} {r['start_ms']:9.0f} {r['ready_ms']:9.0f} {r['first_hover_ms']:9.1f} {r['p50']:8.2f} {r['p99']:8.2f} {r['peak_rss_mb']:11.1f} {r['answered']:8.0%} {r['errors']:6d}")
     ours = results[0]
     for r in results[1:]:
         print(f"ratio ours/{r['name']}: p50 {ours['p50'] / r['p50']:.2f}x  p99 {ours['p99'] / r['p99']:.2f}x  peak RSS {ours['peak_rss_mb'] / r['peak_rss_mb']:.2f}x")

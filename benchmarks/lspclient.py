@@ -127,23 +127,40 @@ class StdioClient:
     def hover(self, uri: str, line: int, character: int) -> Any:
         return self.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}})
 
+    def _tree(self) -> list[int]:
+        """The server's pid and its descendants' (a wrapper script may start the real server)."""
+        children: dict[int, list[int]] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+            except (OSError, IndexError, ValueError):
+                continue
+        out, todo = [], [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            out.append(pid)
+            todo.extend(children.get(pid, []))
+        return out
+
+    def _status_mb(self, key: str) -> float:
+        total = 0.0
+        for pid in self._tree():
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith(key):
+                        total += int(line.split()[1]) / 1024
+            except OSError:
+                continue
+        return total or float("nan")
+
     def peak_rss_mb(self) -> float:
-        try:
-            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-        except OSError:
-            pass
-        return float("nan")
+        """Peak RSS (VmHWM) summed over the server's process tree."""
+        return self._status_mb("VmHWM:")
 
     def rss_mb(self) -> float:
-        try:
-            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-        except OSError:
-            pass
-        return float("nan")
+        """Current RSS summed over the server's process tree."""
+        return self._status_mb("VmRSS:")
 
     def close(self) -> None:
         try:
