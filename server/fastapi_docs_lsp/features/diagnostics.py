@@ -210,7 +210,8 @@ def register(server) -> None:
         return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=key)
 
     def on_open(ls, params: types.DidOpenTextDocumentParams) -> None:
-        schedule(ls, params.text_document.uri, 0.0)
+        # debounced like a change: a hover asked right after opening is answered first
+        schedule(ls, params.text_document.uri)
 
     def on_change(ls, params: types.DidChangeTextDocumentParams) -> None:
         schedule(ls, params.text_document.uri)
