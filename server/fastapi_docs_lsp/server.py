@@ -96,12 +96,8 @@ class FastAPIDocsServer(LanguageServer):
         return bool(self.client_capability(*path))
 
     def markdown_supported(self, *path: str) -> bool:
-        node: Any = self.client_capabilities
-        for name in path:
-            node = getattr(node, name, None)
-            if node is None:
-                return True  # unspecified: Markdown is what clients overwhelmingly render
-        formats = node or []
+        """Whether the content-format list at ``path`` allows Markdown (unspecified: it does)."""
+        formats = self.client_capability(*path)
         return not formats or types.MarkupKind.Markdown in formats
 
     def document(self, uri: str):
