@@ -269,6 +269,11 @@ def _class_kind(path: str, db: ApiLookup | None) -> str | None:
     return None
 
 
+def _literal_path(node: ast.expr | None) -> str | None:
+    """The route template when it is written as a string literal."""
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
 class _Extractor:
     def __init__(self, analysis: ModuleAnalysis, db: ApiLookup | None, module_name: str | None) -> None:
         self.analysis = analysis
@@ -472,7 +477,7 @@ class _Extractor:
             self.routes.append(
                 Route(
                     methods=methods,
-                    path=path_node.value if isinstance(path_node, ast.Constant) and isinstance(path_node.value, str) else None,
+                    path=_literal_path(path_node),
                     path_text=ast.unparse(path_node) if path_node is not None else "?",
                     owner=owner,
                     function=fn.name,
@@ -517,7 +522,7 @@ class _Extractor:
         self.routes.append(
             Route(
                 methods=methods,
-                path=path_node.value if isinstance(path_node, ast.Constant) and isinstance(path_node.value, str) else None,
+                path=_literal_path(path_node),
                 path_text=ast.unparse(path_node) if path_node is not None else "?",
                 owner=owner,
                 function=ast.unparse(endpoint) if endpoint is not None else None,
