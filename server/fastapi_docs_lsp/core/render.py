@@ -99,6 +99,20 @@ def _links_for(symbols: list[str], doc_links: list[tuple[str, str]], docs: DocsL
     return links
 
 
+def _module_member_symbols(obj: ApiObject | None, public: str, db: ApiDB | None, limit: int = 6) -> list[str]:
+    """A module is documented through what it exports: ``fastapi.responses`` by ``JSONResponse``, ..."""
+    if obj is None or obj.kind != "module" or db is None:
+        return []
+    out = []
+    for name in obj.members:
+        member = db.get(f"{public}.{name}")
+        if member is not None and member.public == f"{public}.{name}":  # exported here, not just imported
+            out.append(member.public)
+            if len(out) >= limit:
+                break
+    return out
+
+
 def _section_title(section: Section) -> str:
     if section.level <= 1 or section.title == section.page_title:
         return section.page_title
@@ -218,11 +232,14 @@ def render_hover(occ: Occurrence, db: ApiDB | None, docs: DocsLookup | None, opt
                 lines.append("")
                 lines.extend(_clip(_LINK_RE.sub(r"\1", summary), 6))
             doc_links = obj.links
-        symbols = [public]
+        # a module: its members' sections first (the module's name alone is ambiguous: `responses=`)
+        symbols = [*_module_member_symbols(obj, public, db), public]
 
     links = _links_for(symbols, doc_links, docs, options.max_links)
-    # a catalog summary stands in when the package had no docstring (Query, Path, ...)
-    if docs is not None and links and not any(line for line in lines[1:] if line and not line.startswith(("```", "**Deprecated"))):
+    # a catalog summary stands in when the package had no docstring (Query, Path, ...); not for a
+    # module, whose first link is only one of its members' pages
+    undocumented = not any(line for line in lines[1:] if line and not line.startswith(("```", "**Deprecated")))
+    if docs is not None and links and undocumented and not (obj is not None and obj.kind == "module"):
         first = links[0].section
         if first is not None and first.summary:
             lines.extend(["", first.summary])
@@ -264,6 +281,7 @@ def best_link(occ: Occurrence, db: ApiDB | None, docs: DocsLookup | None) -> Lin
         symbols = [public, "fastapi.status"]
     elif obj is not None:
         doc_links = obj.links
+        symbols = [*_module_member_symbols(obj, public, db), public]
     links = _links_for(symbols, doc_links, docs, 1)
     return links[0] if links else None
 
