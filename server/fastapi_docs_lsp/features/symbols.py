@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 
 from lsprotocol import types
@@ -62,8 +63,6 @@ def route_index(ls, create: bool = True) -> RouteIndex | None:
 
 def scan(ls, token: types.ProgressToken | None = None) -> RouteIndex:
     """Bring the index up to date; the first scan reports work-done progress."""
-    import time
-
     index = route_index(ls)
     assert index is not None
     now = time.monotonic()
@@ -85,14 +84,20 @@ def scan(ls, token: types.ProgressToken | None = None) -> RouteIndex:
     return index
 
 
+#: the workspace scan waits this long after loading, so the files the user opened first are
+#: analysed without competing with it for the interpreter
+SCAN_DELAY_SECONDS = 1.0
+
+
 def start_background_scan(ls) -> None:
     """After loading: index the workspace's routes in a thread (with progress)."""
     ls.route_index = None
     route_index(ls)
-    threading.Thread(target=lambda: _safe_scan(ls), name="fastapi-route-scan", daemon=True).start()
+    threading.Thread(target=lambda: _safe_scan(ls, SCAN_DELAY_SECONDS), name="fastapi-route-scan", daemon=True).start()
 
 
-def _safe_scan(ls) -> None:
+def _safe_scan(ls, delay: float = 0.0) -> None:
+    time.sleep(delay)
     try:
         scan(ls)
     except Exception:
