@@ -201,8 +201,13 @@ class Project:
             cached = self._analyses.get(path)
             if cached is not None and cached.key == key:
                 return cached.analysis
-        module_name = self.modules.module_name_for(path) if path else None
-        result = analyze(text, module_name=module_name, db=self.db, resolver=self.modules, is_package=is_package_file(path))
+        # one analysis per file and text, shared with the workspace modules (route scan, imports)
+        result = self.modules.cached(path, text) if path else None
+        if result is None:
+            module_name = self.modules.module_name_for(path) if path else None
+            result = analyze(text, module_name=module_name, db=self.db, resolver=self.modules, is_package=is_package_file(path))
+            if path:
+                self.modules.remember(path, text, result)
         with self._lock:
             self._analyses[path] = _Cached(key, result)
             self.analyses_made += 1

@@ -89,14 +89,23 @@ class WorkspaceModules:
         text = self._read_text(key)
         if text is None:
             return None
-        cached = self._cache.get(key)
-        if cached is not None and cached[0] == text:
-            return cached[1]
+        cached = self.cached(key, text)
+        if cached is not None:
+            return cached
         result = analyze(
             text, module_name=self.module_name_for(key), db=self._db(), resolver=self, seen=seen, is_package=is_package_file(key)
         )
-        self._cache[key] = (text, result)
+        self.remember(key, text, result)
         return result
+
+    def cached(self, path: str, text: str) -> ModuleAnalysis | None:
+        """The analysis already made of ``path`` with exactly this text, if any."""
+        hit = self._cache.get(str(Path(path)))
+        return hit[1] if hit is not None and hit[0] == text else None
+
+    def remember(self, path: str, text: str, analysis: ModuleAnalysis) -> None:
+        """Share an analysis made elsewhere (an open document's), so the file is analysed once."""
+        self._cache[str(Path(path))] = (text, analysis)
 
     def is_module(self, module: str) -> bool:
         return self.path_for_module(module) is not None

@@ -11,7 +11,10 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from markdown_it import MarkdownIt
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 _local = threading.local()
 
@@ -19,6 +22,9 @@ _local = threading.local()
 def _parser() -> MarkdownIt:
     md = getattr(_local, "md", None)
     if md is None:
+        # imported here: a warm start loads the index from the cache and never parses Markdown
+        from markdown_it import MarkdownIt
+
         md = MarkdownIt("commonmark", {"maxNesting": 20})
         # Headings' raw content is all we need: no inline pass, no link reference definitions.
         # (Keep the list rule: without it, long lists become one paragraph and the setext
