@@ -107,22 +107,20 @@ class FastAPIDocsServer(LanguageServer):
         except Exception:
             return None
 
-    def document_text(self, uri: str) -> str | None:
-        doc = self.document(uri)
-        if doc is None:
-            return None
+    def document_text(self, doc: Any) -> str | None:
+        """The text of a document from ``document()``: None when it cannot be read (binary, huge, gone)."""
         try:
             text = doc.source
             return None if getattr(doc, "unreadable", False) else text
         except (OSError, UnicodeDecodeError, ValueError) as exc:
-            log.info("cannot read %s: %s", uri, exc)
+            log.info("cannot read %s: %s", doc.uri, exc)
             return None
 
     def analysis_for(self, uri: str) -> tuple[Any, str, ModuleAnalysis] | None:
         doc = self.document(uri)
         if doc is None:
             return None
-        text = self.document_text(uri)
+        text = self.document_text(doc)
         if text is None:
             return None
         path = to_fs_path(uri) or uri

@@ -167,7 +167,7 @@ def register(server) -> None:
             return empty
         uri = params.text_document.uri
         doc = ls.document(uri)
-        text = ls.document_text(uri) if doc is not None else None
+        text = ls.document_text(doc) if doc is not None else None
         if text is None or len(text) > ls.settings.maxFileSize:
             return empty
         project = ls.project
