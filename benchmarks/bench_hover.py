@@ -5,7 +5,7 @@ rounds and prints: start ms (initialize round trip), ready ms (docs loaded), fir
 didOpen, hover p50/p99 and peak RSS. basedpyright and jedi-language-server run on the same file
 in the same run when installed, and the ratios are printed (machines are noisy: compare ratios).
 
-    python benchmarks/bench_hover.py [--lines 5000] [--rounds 5] [--no-peers]
+    python benchmarks/bench_hover.py [--lines 5000] [--rounds 5] [--no-peers | --peers basedpyright]
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def run_server(name: str, cmd: list[str], root: Path, path: Path, text: str, pos
             info = client.request("workspace/executeCommand", {"command": "fastapi.serverInfo", "arguments": []})
             if info.get("apiObjects") and info.get("docsSources"):
                 break
-            time.sleep(0.01)
+            client.pump(0.01)
         ready_ms = (time.perf_counter() - t0) * 1000
     uri = client.open(path, text)
     t1 = time.perf_counter()
@@ -61,15 +61,14 @@ def run_server(name: str, cmd: list[str], root: Path, path: Path, text: str, pos
         for _ in range(50):
             if safe_hover(client, uri, *positions[0])[0] is not None:
                 break
-            time.sleep(0.1)
+            client.pump(0.1)
     times: list[float] = []
     answered = errors = 0
     for _ in range(rounds):
         for line, col in positions:
-            t = time.perf_counter()
             result, failed = safe_hover(client, uri, line, col)
             errors += failed
-            times.append((time.perf_counter() - t) * 1000)
+            times.append(client.last_latency * 1000)
             answered += result is not None
     rss = client.peak_rss_mb()
     client.close()
@@ -86,6 +85,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--peer-rounds", type=int, default=1)
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--peers", default="basedpyright,jedi-language-server", help="comma-separated peers to run (default: both)")
     args = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="fdl-bench-"))
@@ -98,7 +98,10 @@ def main() -> int:
     bindir = Path(sys.executable).parent
     servers = [("fastapi-docs-lsp", [sys.executable, "-m", "fastapi_docs_lsp"], True, args.rounds)]
     if not args.no_peers:
+        wanted = {p.strip() for p in args.peers.split(",")}
         for name, exe, extra in (("basedpyright", "basedpyright-langserver", ["--stdio"]), ("jedi-language-server", "jedi-language-server", [])):
+            if name not in wanted:
+                continue
             found = shutil.which(exe) or (str(bindir / exe) if (bindir / exe).exists() else None)
             if found:
                 servers.append((name, [found, *extra], False, args.peer_rounds))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import threading
 import time
@@ -12,6 +13,16 @@ from typing import Any
 
 
 class StdioClient:
+    """Requests are answered in the calling thread: it writes, then reads until its response.
+
+    No reader thread, so a measured round trip is the server's latency plus one pipe hop each
+    way, not a thread hand-off too. ``last_latency`` is the last request's round trip in
+    seconds, from the write of the encoded request to the arrival of the whole response (the
+    client's own JSON work is outside it). Messages from the server that arrive meanwhile are
+    handled inline (requests such as ``workspace/configuration`` answered, notifications kept),
+    and ``pump()`` handles the ones sent while the client is idle.
+    """
+
     def __init__(self, cmd: list[str], env: dict[str, str] | None = None, cwd: str | None = None) -> None:
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
@@ -19,61 +30,99 @@ class StdioClient:
         )
         self._id = 0
         self._responses: dict[int, Any] = {}
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
+        self._fd = self.proc.stdout.fileno()
+        self._buffer = bytearray()
+        self._arrived = 0.0  # perf_counter() when the last message read was complete
+        self.last_latency = 0.0
         self.notifications: list[dict] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
 
     # ---- wire -------------------------------------------------------------------------
-    def _send(self, payload: dict) -> None:
+    @staticmethod
+    def _frame(payload: dict) -> bytes:
         body = json.dumps(payload).encode()
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        self.proc.stdin.flush()
+        return b"Content-Length: %d\r\n\r\n" % len(body) + body
 
-    def _read(self) -> None:
-        stream = self.proc.stdout
+    def _write(self, data: bytes) -> None:
+        view, fd = memoryview(data), self.proc.stdin.fileno()
+        while view:
+            view = view[os.write(fd, view) :]
+
+    def _send(self, payload: dict) -> None:
+        self._write(self._frame(payload))
+
+    def _fill(self, timeout: float | None) -> bool:
+        if timeout is not None and not select.select([self._fd], [], [], max(0.0, timeout))[0]:
+            return False
+        data = os.read(self._fd, 1 << 20)
+        if not data:
+            raise EOFError("the server closed its output")
+        self._buffer += data
+        return True
+
+    def _next_message(self, timeout: float | None) -> dict | None:
+        """The next message from the server, or None when none arrives within ``timeout``."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            length = 0
-            while True:
-                line = stream.readline()
-                if not line:
-                    return
-                if line in (b"\r\n", b"\n"):
-                    break
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            msg = json.loads(stream.read(length))
-            if "id" in msg and "method" in msg:  # a request from the server: accept it
-                result: Any = None
-                if msg["method"] == "workspace/configuration":
-                    result = [{} for _ in msg["params"]["items"]]
-                self._send({"jsonrpc": "2.0", "id": msg["id"], "result": result})
-            elif "id" in msg:
-                with self._cond:
-                    self._responses[msg["id"]] = msg
-                    self._cond.notify_all()
-            else:
-                self.notifications.append(msg)
+            end = self._buffer.find(b"\r\n\r\n")
+            if end >= 0:
+                length = 0
+                for line in bytes(self._buffer[:end]).split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                if len(self._buffer) >= end + 4 + length:
+                    self._arrived = time.perf_counter()
+                    body = bytes(self._buffer[end + 4 : end + 4 + length])
+                    del self._buffer[: end + 4 + length]
+                    return json.loads(body)
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return None
+            if not self._fill(left):
+                return None
+
+    def _dispatch(self, msg: dict) -> None:
+        if "id" in msg and "method" in msg:  # a request from the server: accept it
+            result: Any = None
+            if msg["method"] == "workspace/configuration":
+                result = [{} for _ in msg["params"]["items"]]
+            self._send({"jsonrpc": "2.0", "id": msg["id"], "result": result})
+        elif "id" in msg:
+            self._responses[msg["id"]] = msg
+        else:
+            self.notifications.append(msg)
+
+    def pump(self, timeout: float = 0.0) -> None:
+        """Handle what the server sent while the client was idle (waiting up to ``timeout``)."""
+        with self._lock:
+            msg = self._next_message(timeout)
+            while msg is not None:
+                self._dispatch(msg)
+                msg = self._next_message(0.0)
 
     def request(self, method: str, params: Any, timeout: float = 120.0) -> Any:
-        with self._cond:
+        with self._lock:
             self._id += 1
             rid = self._id
-        self._send({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
-        deadline = time.monotonic() + timeout
-        with self._cond:
+            data = self._frame({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
+            deadline = time.monotonic() + timeout
+            sent = time.perf_counter()
+            self._write(data)
             while rid not in self._responses:
                 left = deadline - time.monotonic()
-                if left <= 0:
+                msg = self._next_message(left) if left > 0 else None
+                if msg is None:
                     raise TimeoutError(method)
-                self._cond.wait(left)
+                self._dispatch(msg)
+            self.last_latency = self._arrived - sent
             msg = self._responses.pop(rid)
         if "error" in msg:
             raise RuntimeError(f"{method}: {msg['error']}")
         return msg.get("result")
 
     def notify(self, method: str, params: Any) -> None:
-        self._send({"jsonrpc": "2.0", "method": method, "params": params})
+        with self._lock:
+            self._send({"jsonrpc": "2.0", "method": method, "params": params})
 
     # ---- LSP helpers ---------------------------------------------------------------------
     def initialize(self, root: Path, options: dict | None = None, capabilities: dict | None = None) -> Any:

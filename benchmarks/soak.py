@@ -149,7 +149,7 @@ def main() -> int:
             if not warmed and sent() >= warmup:
                 warmed = True
                 gc.collect()
-                time.sleep(0.5)
+                client.pump(0.5)
                 rss_after_warmup = client.rss_mb()
             doc = rnd.choice(docs)
             ident = {"uri": doc.uri}
@@ -204,7 +204,7 @@ def main() -> int:
                 line = next((i for i, (a, b) in enumerate(zip(got, doc.lines)) if a != b), min(len(got), len(doc.lines)))
                 errors.append(f"text out of sync: {doc.uri} (first difference at line {line})")
         gc.collect()
-        time.sleep(0.5)
+        client.pump(0.5)
         final = client.rss_mb()
         peak = client.peak_rss_mb()
     finally:

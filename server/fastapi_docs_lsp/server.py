@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator
 
 from lsprotocol import types
 from pygls import IS_WASM
-from pygls.io_ import StdoutWriter, run_async
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
@@ -22,7 +22,7 @@ from . import __version__
 from .core.analysis import ModuleAnalysis
 from .core.project import Project
 from .documents import SyncedWorkspace
-from .transport import CancelAwareProtocol, LookaheadReader
+from .transport import CancelAwareProtocol, MessageReader, RawHandler
 from .settings import Settings, parse_settings
 
 log = logging.getLogger(__name__)
@@ -56,30 +56,32 @@ class FastAPIDocsServer(LanguageServer):
         self._frozen_analyses = 0
         self._after_load_callbacks: list[Callable[[], None]] = []
         self._document_listeners: dict[str, list[Callable[[Any, Any], None]]] = {}
+        self._paths: dict[str, str] = {}
 
     def start_io(self, stdin=None, stdout=None) -> None:
-        """pygls' stdio loop, with a reader that sees ``$/cancelRequest`` ahead of time (transport.py)."""
+        """pygls' stdio loop, with messages read ahead and raw handlers (transport.py)."""
         if IS_WASM or not isinstance(self.protocol, CancelAwareProtocol):
             return super().start_io(stdin, stdout)
         self._stop_event = threading.Event()
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
-        reader = LookaheadReader(stdin or sys.stdin.buffer, self.protocol)
+        reader = MessageReader(stdin or sys.stdin.buffer, self.protocol)
         try:
-            asyncio.run(
-                run_async(
-                    stop_event=self._stop_event,
-                    reader=reader,
-                    protocol=self.protocol,
-                    logger=log,
-                    error_handler=self.report_server_error,
-                )
-            )
+            asyncio.run(reader.serve(self._stop_event, self.report_server_error))
         except BrokenPipeError:
             log.error("Connection to the client is lost! Shutting down the server.")
         except (KeyboardInterrupt, SystemExit):
             pass
         finally:
             self.shutdown()
+
+    def raw_request(self, method: str, handler: RawHandler) -> None:
+        """Also answer ``method`` from its JSON params, skipping cattrs (see transport.py).
+
+        The typed ``@feature`` handler stays registered: it declares the capability and answers
+        whenever the raw handler declines or fails, or the server runs on another transport.
+        """
+        if isinstance(self.protocol, CancelAwareProtocol):
+            self.protocol.raw_request(method, handler)
 
     # ---- helpers used by features -------------------------------------------------
 
@@ -116,6 +118,17 @@ class FastAPIDocsServer(LanguageServer):
             log.info("cannot read %s: %s", doc.uri, exc)
             return None
 
+    def path_of(self, uri: str) -> str:
+        """The file system path of a document URI (the URI itself when it has none), memoised:
+        parsing and unquoting a URI costs more than a cached hover."""
+        try:
+            return self._paths[uri]
+        except KeyError:
+            if len(self._paths) > 4096:
+                self._paths.clear()
+            path = self._paths[uri] = to_fs_path(uri) or uri
+            return path
+
     def analysis_for(self, uri: str) -> tuple[Any, str, ModuleAnalysis] | None:
         doc = self.document(uri)
         if doc is None:
@@ -123,7 +136,7 @@ class FastAPIDocsServer(LanguageServer):
         text = self.document_text(doc)
         if text is None:
             return None
-        path = to_fs_path(uri) or uri
+        path = self.path_of(uri)
         made = self.project.analyses_made
         analysis = self.project.analysis(path, text, getattr(doc, "version", None))
         if analysis is None:

@@ -1,11 +1,20 @@
-"""stdio transport that reads ahead, so ``$/cancelRequest`` is honoured for queued requests.
+"""The stdio transport: messages are read ahead on a thread, and plain-data requests skip cattrs.
 
-pygls handles one message at a time: while a slow request runs (the first analysis of a large
-module), the requests and cancellations behind it wait unread in the pipe, and a request the
-editor has already cancelled is computed anyway once its turn comes. Here a thread reads
-messages as soon as they arrive and notes the ids of cancelled requests; the protocol answers a
-request whose cancellation is already known with ``RequestCancelled`` without running it.
-Messages are still handled strictly in order.
+Two things pygls' own stdio loop does not do:
+
+* **Cancellation of queued requests.** pygls handles one message at a time: while a slow request
+  runs (the first analysis of a large module), the requests and cancellations behind it wait
+  unread in the pipe, and a request the editor already cancelled is computed anyway once its turn
+  comes. Here everything that has arrived is read before the next queued request runs, and the
+  ids of cancelled requests are noted; a request whose cancellation is already known is answered
+  with ``RequestCancelled`` without running. Messages are still handled strictly in order, on
+  the event loop (``MessageReader``).
+* **A raw path for hot requests.** For every message pygls builds typed objects from the JSON
+  with cattrs and turns the typed result back into JSON: about 0.3 ms per hover, more than the
+  hover itself. Features may register a *raw handler* (``CancelAwareProtocol.raw_requests``)
+  that takes the JSON params and returns a JSON-ready result; those requests are answered
+  directly. A raw handler returns ``DECLINE`` (or raises) to hand the request to pygls' normal
+  path, which then runs the typed handler and reports errors the usual way.
 """
 
 from __future__ import annotations
@@ -15,25 +24,42 @@ import json
 import logging
 import os
 import re
+import select
 import threading
-from typing import BinaryIO
+from collections import deque
+from typing import Any, BinaryIO, Callable
 
-from pygls.exceptions import JsonRpcRequestCancelled
+from pygls.exceptions import JsonRpcException, JsonRpcRequestCancelled
 from pygls.protocol import LanguageServerProtocol
 
 log = logging.getLogger(__name__)
 
-# the exact header pygls' reader recognises, so both stay in step
-_CONTENT_LENGTH = re.compile(rb"^Content-Length: (\d+)\r\n$")
+_CONTENT_LENGTH = re.compile(rb"^Content-Length: *(\d+)\s*$", re.IGNORECASE)
+
+#: what a raw handler returns to let pygls' typed path answer instead
+DECLINE = object()
+
+RawHandler = Callable[[Any], Any]
+
+_decode = json.JSONDecoder().decode
+_encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
 class CancelAwareProtocol(LanguageServerProtocol):
-    """Skips requests the client cancelled before their turn came (ids noted by the reader)."""
+    """Skips requests the client cancelled before their turn came (ids noted by the reader), and
+    answers requests that have a raw handler without cattrs."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.cancelled_early: set = set()
         self._early_lock = threading.Lock()
+        self.raw_requests: dict[str, RawHandler] = {}
+        self._raw_markers: tuple[bytes, ...] = ()
+
+    def raw_request(self, method: str, handler: RawHandler) -> None:
+        """Answer ``method`` with ``handler(params_json)`` (see the module docstring)."""
+        self.raw_requests[method] = handler
+        self._raw_markers = tuple(json.dumps(m).encode() for m in self.raw_requests)
 
     def note_cancel(self, msg_id) -> None:
         with self._early_lock:
@@ -61,100 +87,212 @@ class CancelAwareProtocol(LanguageServerProtocol):
         if msg_id in self._request_futures:
             super()._handle_cancel_notification(msg_id)
 
+    # ---- messages as bytes -------------------------------------------------------------
 
-class LookaheadReader:
-    """The ``readline``/``readexactly`` pair pygls' ``run_async`` reads from, fed by a thread."""
+    def handle_body(self, body: bytes) -> None:
+        """One message from the client, on the event loop: the raw path, else pygls'."""
+        if self._raw_markers and any(marker in body for marker in self._raw_markers) and self._answer_raw(body):
+            return
+        try:
+            message = json.loads(body, object_hook=self.structure_message)
+        except JsonRpcException as error:
+            # pygls logs params that do not match the method's types and drops the message; a
+            # request must still be answered, or the client waits for it forever
+            msg_id = _request_id(body)
+            log.warning("invalid message (request id %s): %s", msg_id, error)
+            if msg_id is not None:
+                self._send_response(msg_id, None, error.to_response_error())
+            return
+        self.handle_message(message)
+
+    def _answer_raw(self, body: bytes) -> bool:
+        try:
+            message = _decode(body.decode("utf-8"))
+            handler = self.raw_requests.get(message.get("method"))
+            msg_id = message.get("id")
+        except (ValueError, AttributeError):  # UnicodeDecodeError is a ValueError
+            return False  # pygls reports malformed messages
+        if handler is None or not isinstance(msg_id, (int, str)) or self._shutdown or msg_id in self.cancelled_early:
+            return False
+        try:
+            result = handler(message.get("params"))
+        except Exception:
+            log.debug("raw %s handler failed; the typed handler answers", message.get("method"), exc_info=True)
+            return False
+        if result is DECLINE:
+            return False
+        self.send_raw({"jsonrpc": "2.0", "id": msg_id, "result": result})
+        return True
+
+    def send_raw(self, message: dict[str, Any]) -> None:
+        """Write a JSON-ready message as is (the framing pygls' ``_send_data`` uses)."""
+        if self.writer is None:
+            log.error("Unable to send data, no available transport!")
+            return
+        body = _encode(message).encode()
+        header = f"Content-Length: {len(body)}\r\nContent-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n"
+        self.writer.write(header.encode() + body)
+
+
+def _request_id(body: bytes) -> int | str | None:
+    try:
+        msg_id = json.loads(body).get("id")
+    except (ValueError, AttributeError):
+        return None
+    return msg_id if isinstance(msg_id, (int, str)) and not isinstance(msg_id, bool) else None
+
+
+class Framer:
+    """Splits the byte stream into message bodies (``Content-Length`` framing, other headers
+    ignored, header names in any case, stray blank lines between messages tolerated)."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self._length: int | None = None  # from the headers read so far
+        self._body: int | None = None  # the body being read, once the headers ended
+
+    def feed(self, data: bytes) -> list[bytes]:
+        buffer = self._buffer
+        buffer += data
+        bodies: list[bytes] = []
+        while True:
+            if self._body is None:
+                end = buffer.find(b"\n")
+                if end < 0:
+                    return bodies
+                line = bytes(buffer[: end + 1])
+                del buffer[: end + 1]
+                if line.strip():
+                    m = _CONTENT_LENGTH.match(line)
+                    if m:
+                        self._length = int(m.group(1))
+                elif self._length is not None:
+                    self._body, self._length = self._length, None
+                continue
+            if len(buffer) < self._body:
+                return bodies
+            bodies.append(bytes(buffer[: self._body]))
+            del buffer[: self._body]
+            self._body = None
+
+
+class MessageReader:
+    """Reads stdin and handles each message, in order, on the event loop.
+
+    Where stdin can be watched by the loop (pipes and sockets on POSIX), the loop reads it
+    directly: no thread hand-off per message, which halves the latency of a cheap request. Every
+    read takes all that is available, and whenever messages queue up (behind a slow one) the
+    pipe is polled again before the next request runs, so cancellations that arrived meanwhile
+    are known in time. Elsewhere (Windows, regular files) a thread reads and hands messages over.
+    """
 
     def __init__(self, stdin: BinaryIO, protocol: CancelAwareProtocol) -> None:
         self._stdin = stdin
         self._protocol = protocol
-        self._queue: asyncio.Queue[bytes] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._framer = Framer()
+        self._pending: deque[bytes] = deque()
+        self._eof = False
 
-    def _start(self) -> asyncio.Queue[bytes]:
-        if self._queue is None:
-            self._loop = asyncio.get_running_loop()
-            self._queue = asyncio.Queue()
-            threading.Thread(target=self._pump, name="lsp-stdin", daemon=True).start()
-        return self._queue
+    async def serve(self, stop_event: threading.Event, on_error: Callable[[Exception, type], Any] | None = None) -> None:
+        """Handle messages in order until stdin closes or ``stop_event`` is set."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
 
-    def _put(self, chunk: bytes) -> None:
-        assert self._loop is not None and self._queue is not None
-        try:
-            self._loop.call_soon_threadsafe(self._queue.put_nowait, chunk)
-        except RuntimeError:  # the loop is closed: the server is exiting
-            pass
+        def finish() -> None:
+            if not done.done():
+                done.set_result(None)
 
-    # Reading goes through the raw file descriptor: a daemon thread blocked inside the buffered
-    # stdin object would hold its lock when the interpreter exits (a fatal error at shutdown).
-    def _raw_reader(self):
+        def handle(body: bytes | None) -> None:
+            if body is None:
+                finish()
+                return
+            try:
+                self._protocol.handle_body(body)
+            except Exception as exc:
+                log.exception("Unable to handle message")
+                if on_error is not None:
+                    on_error(exc, JsonRpcException)
+            if stop_event.is_set():
+                finish()
+
+        fd = self._watchable_fd(loop)
+        if fd is not None:
+            loop.add_reader(fd, self._on_readable, fd, handle, done)
+            try:
+                await done
+            finally:
+                loop.remove_reader(fd)
+            return
+
+        def deliver(body: bytes | None) -> None:
+            try:
+                loop.call_soon_threadsafe(handle, body)
+            except RuntimeError:  # the loop is closed: the server is exiting
+                pass
+
+        threading.Thread(target=self._pump, args=(deliver,), name="lsp-stdin", daemon=True).start()
+        await done
+
+    # ---- on the loop -------------------------------------------------------------------
+
+    def _watchable_fd(self, loop: asyncio.AbstractEventLoop) -> int | None:
         try:
             fd = self._stdin.fileno()
+            loop.add_reader(fd, lambda: None)  # epoll refuses regular files; Proactor loops refuse all
+            loop.remove_reader(fd)
+            return fd
+        except (AttributeError, OSError, ValueError, NotImplementedError):
+            return None
+
+    def _read(self, fd: int) -> None:
+        """One read of what is available (the fd is readable): frame it, note cancellations."""
+        try:
+            data = os.read(fd, 1 << 16)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            log.info("stdin closed: %s", exc)
+            data = b""
+        if not data:
+            self._eof = True
+            return
+        for body in self._framer.feed(data):
+            self._peek(body)
+            self._pending.append(body)
+
+    def _on_readable(self, fd: int, handle: Callable[[bytes | None], None], done: asyncio.Future) -> None:
+        self._read(fd)
+        while self._pending and not done.done():
+            handle(self._pending.popleft())
+            if self._pending and not self._eof and select.select([fd], [], [], 0)[0]:
+                self._read(fd)  # what arrived while that one ran (a cancellation, say)
+        if self._eof and not self._pending:
+            handle(None)
+
+    # ---- on a thread (no watchable stdin) ------------------------------------------------
+
+    # Reading goes through the raw file descriptor when there is one: a daemon thread blocked
+    # inside the buffered stdin object would hold its lock when the interpreter exits (a fatal
+    # error at shutdown).
+    def _pump(self, deliver: Callable[[bytes | None], None]) -> None:
+        try:
+            fd = self._stdin.fileno()
+            read = lambda: os.read(fd, 1 << 16)  # noqa: E731
         except (AttributeError, OSError, ValueError):
-            return self._stdin.readline, self._stdin.read
-        buffer = bytearray()
-
-        def fill() -> bool:
-            data = os.read(fd, 65536)
-            buffer.extend(data)
-            return bool(data)
-
-        def readline() -> bytes:
-            while True:
-                end = buffer.find(b"\n")
-                if end >= 0:
-                    line = bytes(buffer[: end + 1])
-                    del buffer[: end + 1]
-                    return line
-                if not fill():
-                    line = bytes(buffer)
-                    buffer.clear()
-                    return line
-
-        def read(n: int) -> bytes:
-            while len(buffer) < n and fill():
-                pass
-            data = bytes(buffer[:n])
-            del buffer[:n]
-            return data
-
-        return readline, read
-
-    def _pump(self) -> None:
-        length = 0
-        readline, read = self._raw_reader()
+            read1 = getattr(self._stdin, "read1", None) or self._stdin.read
+            read = lambda: read1(1 << 16)  # noqa: E731
         try:
             while True:
-                line = readline()
-                if not line:
+                data = read()
+                if not data:
                     break
-                if not length:
-                    m = _CONTENT_LENGTH.fullmatch(line)
-                    if m:
-                        length = int(m.group(1))
-                self._put(line)
-                if length and not line.strip():
-                    body = self._read_body(read, length)
-                    length = 0
-                    if body is None:
-                        break
+                for body in self._framer.feed(data):
                     self._peek(body)
-                    self._put(body)
+                    deliver(body)
         except (OSError, ValueError) as exc:
             log.info("stdin closed: %s", exc)
         finally:
-            self._put(b"")
-
-    @staticmethod
-    def _read_body(read, length: int) -> bytes | None:
-        chunks, left = [], length
-        while left:
-            data = read(left)
-            if not data:
-                return None
-            chunks.append(data)
-            left -= len(data)
-        return b"".join(chunks)
+            deliver(None)
 
     def _peek(self, body: bytes) -> None:
         if b"$/cancelRequest" not in body:
@@ -167,9 +305,3 @@ class LookaheadReader:
                     self._protocol.note_cancel(msg_id)
         except (ValueError, KeyError, TypeError, AttributeError):
             pass
-
-    async def readline(self) -> bytes:
-        return await self._start().get()
-
-    async def readexactly(self, n: int) -> bytes:
-        return await self._start().get()

@@ -47,6 +47,10 @@ def _slug(text: str | None) -> str:
     return "".join(c if c.isalnum() or c in ".-" else "_" for c in (text or "none"))
 
 
+#: distinct hovers kept (a few hundred per project in practice); all are dropped beyond it
+MAX_REMEMBERED_HOVERS = 4096
+
+
 @dataclass(slots=True)
 class _Cached:
     key: tuple[Any, ...]
@@ -70,6 +74,9 @@ class Project:
         self.generation = 0  # bumps whenever db/docs change, so cached analyses refresh
         self.analyses_made = 0
         self.loaded = threading.Event()
+        # rendered hovers by what they depend on (symbol, options), for the current generation
+        self._hovers: dict[tuple[Any, ...], str | None] = {}
+        self._hovers_generation = -1
 
     # ---- loading --------------------------------------------------------------------
 
@@ -229,14 +236,34 @@ class Project:
         return analysis.at(line, col) if analysis is not None else None
 
     def hover(self, path: str, text: str, line: int, col: int, *, markdown: bool = True, version: Any = None) -> tuple[str, Occurrence] | None:
+        analysis = self.analysis(path, text, version) if self.settings.hover.enabled else None
+        return self.hover_in(analysis, line, col, markdown=markdown) if analysis is not None else None
+
+    def hover_in(self, analysis: ModuleAnalysis, line: int, col: int, *, markdown: bool = True) -> tuple[str, Occurrence] | None:
+        """The hover text at a position of an analysis already at hand, and its occurrence."""
         if not self.settings.hover.enabled:
             return None
-        occ = self.occurrence_at(path, text, line, col, version)
+        occ = analysis.at(line, col)
         if occ is None:
             return None
         options = HoverOptions(markdown=markdown, max_links=self.settings.hover.maxLinks, excerpt=self.settings.hover.excerpt)
-        rendered = render_hover(occ, self.db, self.docs, options)
+        rendered = self._render_hover(occ, options)
         return (rendered, occ) if rendered else None
+
+    def _render_hover(self, occ: Occurrence, options: HoverOptions) -> str | None:
+        """``render_hover``, remembered: the text depends only on what the occurrence refers to,
+        the options and the docs (``generation``), and a module names the same few symbols many
+        times. Ranking the docs sections for a symbol is most of the cost of a hover."""
+        key = (occ.target, occ.kind, occ.param, occ.instance_of, options)
+        hovers = self._hovers
+        if self._hovers_generation != self.generation or len(hovers) > MAX_REMEMBERED_HOVERS:
+            hovers = self._hovers = {}
+            self._hovers_generation = self.generation
+        try:
+            return hovers[key]
+        except KeyError:
+            rendered = hovers[key] = render_hover(occ, self.db, self.docs, options)
+            return rendered
 
     def reference_for(self, occ: Occurrence) -> Link | None:
         return best_link(occ, self.db, self.docs)

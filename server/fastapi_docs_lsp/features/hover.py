@@ -1,29 +1,55 @@
-"""textDocument/hover: the core renders; this converts positions and wraps the result."""
+"""textDocument/hover: the core renders; this converts positions and wraps the result.
+
+Hover is the hottest request (editors send one whenever the mouse rests), so the result is built
+as JSON directly and also registered as a raw handler, which skips pygls' cattrs conversions
+(transport.py). The typed handler answers with the same function when the raw path declines.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from lsprotocol import types
 
-from .positions import client_range, encoding_of, line_text, to_code_points
+from ..transport import DECLINE
+from .positions import encoding_of, line_text, to_client, to_code_points
+
+
+def hover_result(ls, uri: str, line: int, character: int) -> dict[str, Any] | None:
+    """The LSP ``Hover`` for a position, as JSON (None: nothing FastAPI there)."""
+    found = ls.analysis_for(uri)
+    if found is None:
+        return None
+    doc, _path, analysis = found
+    encoding = encoding_of(doc)
+    lines = analysis.lines
+    col = to_code_points(line_text(lines, line), character, encoding)
+    markdown = ls.markdown_supported("text_document", "hover", "content_format")
+    result = ls.project.hover_in(analysis, line, col, markdown=markdown)
+    if result is None:
+        return None
+    text, occ = result
+    row = line_text(lines, occ.line)
+    return {
+        "contents": {"kind": "markdown" if markdown else "plaintext", "value": text},
+        "range": {
+            "start": {"line": occ.line, "character": to_client(row, occ.start, encoding)},
+            "end": {"line": occ.line, "character": to_client(row, occ.end, encoding)},
+        },
+    }
+
+
+def _raw_hover(ls, params: Any) -> Any:
+    uri = params["textDocument"]["uri"]
+    line, character = params["position"]["line"], params["position"]["character"]
+    if not (isinstance(uri, str) and type(line) is int and type(character) is int and line >= 0 and character >= 0):
+        return DECLINE  # the typed path validates and answers with the proper error
+    return hover_result(ls, uri, line, character)
 
 
 def register(server) -> None:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
-    def hover(ls, params: types.HoverParams) -> types.Hover | None:
-        found = ls.analysis_for(params.text_document.uri)
-        if found is None:
-            return None
-        doc, path, analysis = found
-        encoding = encoding_of(doc)
-        line = params.position.line
-        col = to_code_points(line_text(analysis.lines, line), params.position.character, encoding)
-        markdown = ls.markdown_supported("text_document", "hover", "content_format")
-        result = ls.project.hover(path, doc.source, line, col, markdown=markdown, version=doc.version)
-        if result is None:
-            return None
-        text, occ = result
-        kind = types.MarkupKind.Markdown if markdown else types.MarkupKind.PlainText
-        return types.Hover(
-            contents=types.MarkupContent(kind=kind, value=text),
-            range=client_range(analysis.lines, occ.line, occ.start, occ.line, occ.end, encoding),
-        )
+    def hover(ls, params: types.HoverParams) -> dict[str, Any] | None:
+        return hover_result(ls, params.text_document.uri, params.position.line, params.position.character)
+
+    server.raw_request(types.TEXT_DOCUMENT_HOVER, lambda params: _raw_hover(server, params))
