@@ -3,7 +3,8 @@
 Generates a ~5,000-line FastAPI module, opens it, hovers every FastAPI position for several
 rounds and prints: start ms (initialize round trip), ready ms (docs loaded), first hover after
 didOpen, hover p50/p99 and peak RSS. basedpyright and jedi-language-server run on the same file
-in the same run when installed, and the ratios are printed (machines are noisy: compare ratios).
+in the same run when installed, one after the other, and the ratios are printed (machines are
+noisy: compare ratios).
 
     python benchmarks/bench_hover.py [--lines 5000] [--rounds 5] [--no-peers | --peers basedpyright]
 """
@@ -38,45 +39,73 @@ def safe_hover(client: StdioClient, uri: str, line: int, col: int) -> tuple[obje
         return None, True
 
 
-def run_server(name: str, cmd: list[str], root: Path, path: Path, text: str, positions, rounds: int, ours: bool) -> dict:
-    env = dict(os.environ)
-    t0 = time.perf_counter()
-    client = StdioClient(cmd, env=env, cwd=str(root))
-    client.initialize(root, {"fastapi": {"pythonPath": sys.executable}} if ours else None)
-    start_ms = (time.perf_counter() - t0) * 1000
-    ready_ms = start_ms
-    if ours:
-        while True:
-            info = client.request("workspace/executeCommand", {"command": "fastapi.serverInfo", "arguments": []})
-            if info.get("apiObjects") and info.get("docsSources"):
-                break
-            client.pump(0.01)
-        ready_ms = (time.perf_counter() - t0) * 1000
-    uri = client.open(path, text)
-    t1 = time.perf_counter()
-    first, _ = safe_hover(client, uri, *positions[0])
-    first_ms = (time.perf_counter() - t1) * 1000
-    if not ours:
-        # let the peer finish its own analysis so steady-state latency is compared fairly
-        for _ in range(50):
-            if safe_hover(client, uri, *positions[0])[0] is not None:
-                break
-            client.pump(0.1)
-    times: list[float] = []
-    answered = errors = 0
-    for _ in range(rounds):
-        for line, col in positions:
-            result, failed = safe_hover(client, uri, line, col)
-            errors += failed
-            times.append(client.last_latency * 1000)
-            answered += result is not None
-    rss = client.peak_rss_mb()
-    client.close()
-    return {
-        "name": name, "start_ms": start_ms, "ready_ms": ready_ms, "first_hover_ms": first_ms,
-        "p50": percentile(times, 50), "p99": percentile(times, 99), "peak_rss_mb": rss,
-        "answered": answered / max(1, len(times)), "first_ok": first is not None, "errors": errors,
-    }
+class Run:
+    """One server under test: its client, timings and counters."""
+
+    def __init__(self, name: str, cmd: list[str], rounds: int, ours: bool) -> None:
+        self.name, self.cmd, self.rounds, self.ours = name, cmd, rounds, ours
+        self.times: list[float] = []
+        self.answered = self.errors = 0
+        self.first_ok = False
+        self.start_ms = self.ready_ms = self.first_hover_ms = 0.0
+
+    def start(self, root: Path) -> None:
+        t0 = time.perf_counter()
+        self.client = StdioClient(self.cmd, env=dict(os.environ), cwd=str(root))
+        self.client.initialize(root, {"fastapi": {"pythonPath": sys.executable}} if self.ours else None)
+        self.start_ms = self.ready_ms = (time.perf_counter() - t0) * 1000
+        if self.ours:
+            while True:
+                info = self.client.execute("fastapi.serverInfo")
+                if info.get("apiObjects") and info.get("docsSources"):
+                    break
+                self.client.pump(0.01)
+            self.ready_ms = (time.perf_counter() - t0) * 1000
+
+    def open(self, path: Path, text: str, first: tuple[int, int]) -> None:
+        self.uri = self.client.open(path, text)
+        t1 = time.perf_counter()
+        result, _ = safe_hover(self.client, self.uri, *first)
+        self.first_hover_ms = (time.perf_counter() - t1) * 1000
+        self.first_ok = result is not None
+        if not self.ours:
+            # let the peer finish its own analysis so steady-state latency is compared fairly
+            for _ in range(50):
+                if safe_hover(self.client, self.uri, *first)[0] is not None:
+                    break
+                self.client.pump(0.1)
+
+    def hover(self, line: int, col: int) -> None:
+        result, failed = safe_hover(self.client, self.uri, line, col)
+        self.errors += failed
+        self.times.append(self.client.last_latency * 1000)
+        self.answered += result is not None
+
+    def finish(self) -> dict:
+        rss = self.client.peak_rss_mb()
+        self.client.close()
+        return {
+            "name": self.name, "start_ms": self.start_ms, "ready_ms": self.ready_ms, "first_hover_ms": self.first_hover_ms,
+            "p50": percentile(self.times, 50), "p99": percentile(self.times, 99), "peak_rss_mb": rss,
+            "answered": self.answered / max(1, len(self.times)), "first_ok": self.first_ok, "errors": self.errors,
+        }
+
+
+def run_all(runs: list[Run], root: Path, path: Path, text: str, positions) -> list[dict]:
+    """One server at a time (a peer's background work would otherwise load the shared cores while
+    another is measured), ours first. Each server's first round follows its didOpen at once."""
+    results = []
+    for run in runs:
+        try:
+            run.start(root)
+            run.open(path, text, positions[0])
+            for _ in range(run.rounds):
+                for line, col in positions:
+                    run.hover(line, col)
+            results.append(run.finish())
+        except Exception as exc:  # a peer that fails must not hide our figures
+            print(f"{run.name}: failed ({exc})")
+    return results
 
 
 def main() -> int:
@@ -107,17 +136,12 @@ def main() -> int:
                 servers.append((name, [found, *extra], False, args.peer_rounds))
             else:
                 print(f"({name} not installed: pip install {name} to compare)")
-    results = []
-    for name, cmd, ours, rounds in servers:
-        try:
-            results.append(run_server(name, cmd, root, path, text, positions, rounds, ours))
-        except Exception as exc:  # a peer that fails must not hide our figures
-            print(f"{name}: failed ({exc})")
+    results = run_all([Run(name, cmd, rounds, ours) for name, cmd, ours, rounds in servers], root, path, text, positions)
     print(f"\n{'server':22} {'start ms':>9} {'ready ms':>9} {'1st hover':>9} {'p50 ms':>8} {'p99 ms':>8} {'peak RSS MB':>11} {'answered':>8} {'errors':>6}")
     for r in results:
         print(f"{r['name']:22} {r['start_ms']:9.0f} {r['ready_ms']:9.0f} {r['first_hover_ms']:9.1f} {r['p50']:8.2f} {r['p99']:8.2f} {r['peak_rss_mb']:11.1f} {r['answered']:8.0%} {r['errors']:6d}")
-    ours = results[0]
-    for r in results[1:]:
+    ours = next(r for r in results if r["name"] == "fastapi-docs-lsp")
+    for r in (r for r in results if r is not ours):
         print(f"ratio ours/{r['name']}: p50 {ours['p50'] / r['p50']:.2f}x  p99 {ours['p99'] / r['p99']:.2f}x  peak RSS {ours['peak_rss_mb'] / r['peak_rss_mb']:.2f}x")
     print("\ntargets: hover p99 <= 2 ms and <= 0.3x basedpyright; first hover <= 150 ms; peak RSS <= 60 MB")
     shutil.rmtree(root, ignore_errors=True)

@@ -54,7 +54,7 @@ class StdioClient:
     def _fill(self, timeout: float | None) -> bool:
         if timeout is not None and not select.select([self._fd], [], [], max(0.0, timeout))[0]:
             return False
-        data = os.read(self._fd, 1 << 20)
+        data = os.read(self._fd, 65536)
         if not data:
             raise EOFError("the server closed its output")
         self._buffer += data

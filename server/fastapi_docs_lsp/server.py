@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 SETTINGS_SECTION = "fastapi"
 #: fresh analyses between two full garbage collections (see ``analysis_for``)
 THAW_EVERY = 50
+#: seconds a thread holds the interpreter lock while another waits for it (Python's default: 0.005)
+SWITCH_INTERVAL = 0.0005
 
 
 class FastAPIDocsServer(LanguageServer):
@@ -63,6 +65,9 @@ class FastAPIDocsServer(LanguageServer):
         if IS_WASM or not isinstance(self.protocol, CancelAwareProtocol):
             return super().start_io(stdin, stdout)
         self._stop_event = threading.Event()
+        # Background threads (docs loading, the workspace route scan) run Python code; by default
+        # a request arriving meanwhile waits up to 5 ms for the interpreter lock. Ask sooner.
+        sys.setswitchinterval(SWITCH_INTERVAL)
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
         reader = MessageReader(stdin or sys.stdin.buffer, self.protocol)
         try:
