@@ -23,8 +23,8 @@ _CLOSERS = {")", "]", "}"}
 _MAX_REPAIRS = 16
 _TRIPLE = re.compile(r"\"\"\"|'''")
 _HEADER = re.compile(r"^(\s*)(async\s+def|def|class)\s+([A-Za-z_]\w*)")
-#: source characters whose ASTs the tree cache keeps (about 50 bytes of AST per character: ~3 MB)
-TREE_BUDGET = 64_000
+#: source characters whose ASTs the tree cache keeps: ~1,000 lines, ~2 MB of AST (~50 bytes a character)
+TREE_BUDGET = 40_000
 
 
 class Chunk:
