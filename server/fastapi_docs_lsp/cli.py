@@ -161,7 +161,22 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _without_tls() -> None:
+    """Keep OpenSSL out of the server process (~4 MB resident of libcrypto and libssl).
+
+    ``asyncio`` imports ``ssl`` at start-up only to support TLS transports, and falls back to
+    ``ssl = None`` when the import fails. The server never uses TLS: it speaks LSP over stdio or
+    a plain local TCP socket, and nothing in it fetches over the network (the API extraction runs
+    in a child interpreter of its own). A ``None`` entry in ``sys.modules`` makes ``import ssl``
+    raise ImportError. Only done in a fresh process, before anything imported asyncio or ssl:
+    otherwise OpenSSL is already loaded and blocking it would only break its other users.
+    """
+    if "ssl" not in sys.modules and "asyncio" not in sys.modules:
+        sys.modules["ssl"] = None  # type: ignore[assignment]
+
+
 def serve(args: argparse.Namespace) -> int:
+    _without_tls()
     from .server import create_server
 
     server = create_server()

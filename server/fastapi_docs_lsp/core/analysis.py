@@ -291,7 +291,7 @@ class _Analyzer:
         self.occurrences: list[Occurrence] = []
         self._offset = 0  # line offset of the chunk being visited
         self._interesting: set[str] | None = None
-        self._scope_of: dict[int, Scope] = {}
+        self._scope_of: dict[tuple[int, int], Scope] = {}
 
     # ---- positions ---------------------------------------------------------------
 
@@ -312,20 +312,21 @@ class _Analyzer:
 
     # ---- pass 1: bindings ----------------------------------------------------------
 
-    def bind_all(self, chunks: list[Chunk]) -> None:
-        for chunk in chunks:
-            if chunk.tree is None:
-                continue
-            self._offset = chunk.start_line
-            self._bind_body(chunk.tree.body, self.module_scope)
+    def bind_chunk(self, chunk: Chunk, tree: ast.Module) -> None:
+        self._offset = chunk.start_line
+        self._bind_body(tree.body, self.module_scope)
 
     def _new_scope(self, kind: str, node: ast.AST, parent: Scope) -> Scope:
         start = self.line_of(node)
         end = self._offset + (getattr(node, "end_lineno", None) or node.lineno)  # type: ignore[attr-defined]
         scope = Scope(kind, start, end, parent=parent)
         parent.children.append(scope)
-        self._scope_of[id(node)] = scope
+        self._scope_of[self._node_key(node)] = scope
         return scope
+
+    def _node_key(self, node: ast.AST) -> tuple[int, int]:
+        """Where a def starts: the same for its tree in both passes (which may be two parses)."""
+        return (self.line_of(node), node.col_offset)  # type: ignore[attr-defined]
 
     def _bind_body(self, body: list[ast.stmt], scope: Scope) -> None:
         for stmt in body:
@@ -540,11 +541,13 @@ class _Analyzer:
     def collect_all(self, chunks: list[Chunk]) -> None:
         self._interesting = self._interesting_names()
         for chunk in chunks:
-            if chunk.tree is None:
+            tree = chunk.tree  # cached, or parsed again: one chunk's tree alive at a time
+            if tree is None:
                 continue
             self._offset = chunk.start_line
-            for stmt in chunk.tree.body:
+            for stmt in tree.body:
                 self._collect(stmt, self.module_scope)
+            del tree
 
     def _collect(self, node: ast.AST, scope: Scope) -> None:
         """Visit ``node`` recording occurrences; entering defs switches to their scope."""
@@ -565,7 +568,7 @@ class _Analyzer:
                         self._collect(arg.annotation, scope)
                 if node.returns is not None:
                     self._collect(node.returns, scope)
-            inner = self._scope_of.get(id(node), scope)
+            inner = self._scope_of.get(self._node_key(node), scope)
             if not isinstance(node, ast.ClassDef) and scope.kind == "class" and scope.base:
                 self._override(node, scope.base)
             if not isinstance(node, ast.ClassDef):
@@ -815,11 +818,23 @@ def analyze(
 
     ``is_package``: the module is a package's ``__init__`` (relative imports count from it).
     """
-    chunks = parse_module(text, owner=module_name)
     analyzer = _Analyzer(text, module_name, db, resolver, seen | ({module_name} if module_name else set()), is_package)
+    bind_failed = False
+
+    def bind(chunk: Chunk, tree: ast.Module) -> None:
+        nonlocal bind_failed
+        if bind_failed:
+            return
+        try:
+            analyzer.bind_chunk(chunk, tree)
+        except RecursionError:
+            bind_failed = True
+
+    # pass 1 (bindings) runs as each chunk is parsed; pass 2 (occurrences) needs every binding
+    chunks = parse_module(text, visit=bind)
     try:
-        analyzer.bind_all(chunks)
-        analyzer.collect_all(chunks)
+        if not bind_failed:
+            analyzer.collect_all(chunks)
     except RecursionError:
         pass
     return ModuleAnalysis(

@@ -471,11 +471,26 @@ class ApiDB:
     def __init__(self, payload: dict[str, Any]) -> None:
         self.versions: dict[str, str | None] = payload.get("versions", {})
         self._objects: dict[str, ApiObject] = {}
+        # JSON decoding makes a new string for every value: member paths, annotations and the
+        # parameter docs FastAPI repeats on every method (get, post, ...) would be held many
+        # times over (~1.4 MB). One copy of each.
+        memo: dict[str, str] = {}
+
+        def one(value: Any) -> Any:
+            if isinstance(value, str):
+                return memo.setdefault(value, value)
+            if isinstance(value, list):
+                return [one(v) for v in value]
+            if isinstance(value, dict):
+                return {one(k): one(v) for k, v in value.items()}
+            return value
+
         for path, raw in payload.get("objects", {}).items():
-            raw = dict(raw)
-            raw["params"] = [ParamInfo(**p) for p in raw.get("params", [])]
-            raw["links"] = [tuple(x) for x in raw.get("links", [])]
-            self._objects[path] = ApiObject(**raw)
+            raw = {k: one(v) for k, v in raw.items() if k not in ("params", "links")} | {
+                "params": [ParamInfo(**{k: one(v) for k, v in p.items()}) for p in raw.get("params", [])],
+                "links": [tuple(one(x)) for x in raw.get("links", [])],
+            }
+            self._objects[one(path)] = ApiObject(**raw)
         self._aliases: dict[str, str] = dict(payload.get("aliases", {}))
         # public path -> canonical, so user-facing paths resolve too
         for path, obj in self._objects.items():

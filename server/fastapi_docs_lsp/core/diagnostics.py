@@ -44,6 +44,7 @@ from .fixes import (
     uncall,
 )
 from .routes import ModuleRoutes, Route, RouteIndex, Span, _class_kind, extract_routes, node_span, normalized_template, path_params, template_regex
+from .parsing import Chunk
 
 log = logging.getLogger(__name__)
 
@@ -141,10 +142,21 @@ def rule_code(key: str) -> str | None:
 # module context: definitions, imports, evaluation
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Def:
-    node: ast.AST
-    offset: int
+    """A module-level definition: where it is, not its AST (see ``parsing.Chunk``)."""
+
+    chunk: Chunk
+    path: tuple  # from the chunk's tree to the statement
+
+    @property
+    def offset(self) -> int:
+        return self.chunk.start_line
+
+    @property
+    def node(self) -> ast.AST | None:
+        """The statement, looked up again on each access: compare ``_Def`` objects, not nodes."""
+        return self.chunk.node_at(self.path)
 
 
 class _Module:
@@ -158,21 +170,24 @@ class _Module:
         self.defs: dict[str, _Def] = {}
         self.imports: dict[str, tuple[str, str, int]] = {}  # local -> (module, name, level)
         for chunk in analysis.chunks:
-            if chunk.tree is not None:
-                self._collect(chunk.tree.body, chunk.start_line)
+            tree = chunk.tree
+            if tree is not None:
+                self._collect(tree.body, chunk, ("body",))
+            del tree
 
-    def _collect(self, body: list[ast.stmt], offset: int) -> None:
-        for stmt in body:
+    def _collect(self, body: list[ast.stmt], chunk: Chunk, path: tuple) -> None:
+        for i, stmt in enumerate(body):
+            at = (*path, i)
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                self.defs[stmt.name] = _Def(stmt, offset)
+                self.defs[stmt.name] = _Def(chunk, at)
             elif isinstance(stmt, ast.Assign):
                 for t in stmt.targets:
                     if isinstance(t, ast.Name):
-                        self.defs[t.id] = _Def(stmt, offset)
+                        self.defs[t.id] = _Def(chunk, at)
             elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-                self.defs[stmt.target.id] = _Def(stmt, offset)
+                self.defs[stmt.target.id] = _Def(chunk, at)
             elif type(stmt).__name__ == "TypeAlias":
-                self.defs[stmt.name.id] = _Def(stmt, offset)  # type: ignore[attr-defined]
+                self.defs[stmt.name.id] = _Def(chunk, at)  # type: ignore[attr-defined]
             elif isinstance(stmt, ast.ImportFrom):
                 for alias in stmt.names:
                     if alias.name != "*":
@@ -184,10 +199,10 @@ class _Module:
                     self.imports[local] = (alias.name if alias.asname else local, "", 0)
                     self.defs.pop(local, None)
             elif isinstance(stmt, (ast.If, ast.Try)) or type(stmt).__name__ == "TryStar":
-                self._collect(stmt.body, offset)
-                self._collect(getattr(stmt, "orelse", []), offset)
-                for h in getattr(stmt, "handlers", []):
-                    self._collect(h.body, offset)
+                self._collect(stmt.body, chunk, (*at, "body"))
+                self._collect(getattr(stmt, "orelse", []), chunk, (*at, "orelse"))
+                for n, h in enumerate(getattr(stmt, "handlers", [])):
+                    self._collect(h.body, chunk, (*at, "handlers", n, "body"))
 
     def eval(self, node: ast.expr, line: int) -> Ref | None:
         """What a name/attribute/call evaluates to as far as FastAPI objects go."""
@@ -249,7 +264,7 @@ class _Declared:
 
     def __init__(self, load_module: Callable[[str], "_Module | None"] | None) -> None:
         self.load_module = load_module
-        self.seen: set[tuple[int, str]] = set()
+        self.seen: set[tuple] = set()
 
     # -- functions -----------------------------------------------------------------
 
@@ -354,7 +369,7 @@ class _Declared:
             elif type(d.node).__name__ == "TypeAlias":
                 value = d.node.value  # type: ignore[attr-defined]
             if value is not None and isinstance(value, (ast.Subscript, ast.BinOp, ast.Name)):
-                key = (id(d.node), "alias")
+                key = (id(d), "alias")  # _Def objects live as long as the run; nodes may be re-parsed
                 if key in self.seen:
                     return annotation, []
                 self.seen.add(key)
@@ -444,7 +459,8 @@ class _Declared:
         raise _Unknown(ast.dump(target)[:40])
 
     def _guarded(self, mod: _Module, fn, offset: int, skip_self: bool = False) -> set[str]:
-        key = (id(fn), "fn")
+        # where the function is, not id(fn): trees are re-parsed on demand and ids reused
+        key = (id(mod), offset + fn.lineno, fn.col_offset, "fn")
         if key in self.seen:
             return set()
         self.seen.add(key)
@@ -842,7 +858,7 @@ def _first_conflict(routes, later, later_norm, by_template, catchers) -> tuple[i
     best: tuple[int, str] | None = None
     for j in by_template.get(later_norm, ()):
         earlier = routes[j]
-        if shared(earlier) and not (earlier.func is not None and earlier.func is later.func):
+        if shared(earlier) and not (earlier.func_path is not None and earlier.chunk is later.chunk and earlier.func_path == later.func_path):
             best = (j, "FA005")
             break
     if path_params(later.path):

@@ -3,8 +3,10 @@
 A module is split at top-level statements (lines that start in column 0). Each chunk is parsed
 on its own, so a syntax error only costs the chunk it is in, and that chunk is repaired:
 unclosed brackets are closed on the offending line, or the line is replaced by ``pass``.
-Chunk parses are cached by text, so re-analysing a large file after a small edit re-parses
-only the chunk that changed.
+Chunk trees are cached by text within a budget (``TREE_BUDGET`` characters of source): re-analysing
+a file after a small edit re-parses only the chunk that changed, as long as the file fits; the
+trees of a bigger file are re-parsed on demand instead of all being held (~50 bytes of AST per
+character of source).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import ast
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from typing import Callable
 
 _CONTINUATION = re.compile(r"^(?:else\b|elif\b|except\b|finally\b|case\b|[)\]}])")
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
@@ -21,54 +23,134 @@ _CLOSERS = {")", "]", "}"}
 _MAX_REPAIRS = 16
 _TRIPLE = re.compile(r"\"\"\"|'''")
 _HEADER = re.compile(r"^(\s*)(async\s+def|def|class)\s+([A-Za-z_]\w*)")
-_CACHE_SIZE = 20_000
+#: source characters whose ASTs the tree cache keeps: ~1,000 lines, ~2 MB of AST (~50 bytes a character)
+TREE_BUDGET = 40_000
 
 
-@dataclass(frozen=True, slots=True)
 class Chunk:
-    start_line: int  # 0-based line of the chunk's first line in the module
-    tree: ast.Module | None  # None when even the repaired chunk cannot be parsed
-    repaired: bool
+    """One top-level statement range of a module and how to get its AST.
 
+    The tree is not stored here: ``tree`` asks the shared, size-bounded cache, which re-parses
+    the chunk's text when its tree was evicted. Re-parsing the same text yields an equal tree,
+    but not the same objects: callers must not keep AST nodes across calls and compare them by
+    identity (or by ``id()``).
+    """
 
-class _LRU(OrderedDict):
-    def get_or(self, key, make):
+    __slots__ = ("start_line", "repaired", "_key", "_parsed")
+
+    def __init__(self, start_line: int, key: str | tuple[str, str], repaired: bool, parsed: bool) -> None:
+        self.start_line = start_line  # 0-based line of the chunk's first line in the module
+        self.repaired = repaired
+        self._key = key  # the text parsed: a chunk's text, or ("m", text) for a merged chunk
+        self._parsed = parsed  # False when even the repaired chunk cannot be parsed
+
+    @property
+    def text(self) -> str:
+        return self._key[1] if isinstance(self._key, tuple) else self._key
+
+    @property
+    def tree(self) -> ast.Module | None:
+        """The chunk's AST (``None`` when it cannot be parsed), from the cache or parsed again."""
+        if not self._parsed:
+            return None
+        return _trees.lookup(self._key)[0]
+
+    def node_at(self, path: tuple) -> ast.AST | None:
+        """The node reached from the chunk's tree by ``path``: attribute names and list indexes,
+        e.g. ``("body", 3, "decorator_list", 0)``. A stable way to refer to a node without
+        keeping the tree alive."""
+        node: object = self.tree
         try:
-            value = self[key]
-            self.move_to_end(key)
-            return value
-        except KeyError:
-            value = make()
-            self[key] = value
-            if len(self) > _CACHE_SIZE:
-                self.popitem(last=False)
-            return value
+            for step in path:
+                node = getattr(node, step) if isinstance(step, str) else node[step]  # type: ignore[index]
+        except (AttributeError, IndexError, TypeError):
+            return None
+        return node if isinstance(node, ast.AST) else None
+
+    def __repr__(self) -> str:
+        return f"Chunk(start_line={self.start_line}, repaired={self.repaired}, parsed={self._parsed})"
 
 
-_cache: _LRU = _LRU()
-
-# Which cache entries each document's latest parse used (``owner``: a module name or path). An
-# entry no current text uses any more (the chunk before an edit) is dropped at once: while the
-# user types, every keystroke would otherwise leave a stale AST behind until the LRU is full
-# (20,000 chunks, hundreds of MB).
-_owned: dict[str, set] = {}
-_refs: dict = {}
-_owner_lock = threading.Lock()
+def _parse_key(key: str | tuple[str, str]) -> tuple[ast.Module | None, bool]:
+    if isinstance(key, tuple):  # a merged chunk: parsed as is, never repaired
+        return _parse(key[1]), False
+    return _parse_chunk(key)
 
 
-def _retain(owner: str, keys: set) -> None:
-    with _owner_lock:
-        old = _owned.get(owner, set())
-        for key in keys - old:
-            _refs[key] = _refs.get(key, 0) + 1
-        for key in old - keys:
-            left = _refs.get(key, 0) - 1
-            if left > 0:
-                _refs[key] = left
-            else:
-                _refs.pop(key, None)
-                _cache.pop(key, None)
-        _owned[owner] = keys
+class TreeCache:
+    """Parsed chunks by source text, bounded by the total length of that text (``budget``).
+
+    Least recently used entries go first, but never ones used since the current *epoch* began
+    (``new_epoch``, once per module parse): a module bigger than the budget is then read in
+    passes that each find the same first ``budget`` characters cached, instead of an LRU that
+    evicts every entry just before it is needed again. What does not fit is re-parsed on
+    demand. An entry larger than the whole budget is never kept.
+    """
+
+    def __init__(self, budget: int = TREE_BUDGET) -> None:
+        self.budget = budget
+        self.size = 0
+        self.epoch = 0
+        self.parses = 0  # chunk parses done (cache misses), for tests and diagnostics
+        self._entries: OrderedDict = OrderedDict()  # key -> [tree, repaired, size, epoch]
+        # the last tree parsed but not admitted: callers often ask for the same chunk again at once
+        self._last: tuple = (None, None, False)
+        self._lock = threading.Lock()
+
+    def new_epoch(self) -> None:
+        with self._lock:
+            self.epoch += 1
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.size = 0
+            self._last = (None, None, False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
+    def lookup(self, key: str | tuple[str, str]) -> tuple[ast.Module | None, bool]:
+        """``(tree, repaired)`` for ``key``'s text, from the cache or parsed (and cached if it fits)."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+                entry[3] = self.epoch
+                return entry[0], entry[1]
+            last = self._last
+            if last[0] == key:
+                return last[1], last[2]
+        tree, repaired = _parse_key(key)  # outside the lock: parses may run in several threads
+        self.parses += 1
+        self._put(key, tree, repaired)
+        return tree, repaired
+
+    def _put(self, key: str | tuple[str, str], tree: ast.Module | None, repaired: bool) -> None:
+        size = len(key[1]) if isinstance(key, tuple) else len(key)
+        with self._lock:
+            entries = self._entries
+            if key in entries:
+                return
+            self._last = (None, None, False)
+            if size > self.budget:
+                self._last = (key, tree, repaired)
+                return
+            while self.size + size > self.budget and entries:
+                oldest_key, oldest = next(iter(entries.items()))
+                if oldest[3] == self.epoch:
+                    self._last = (key, tree, repaired)
+                    return  # all that is cached was used by the current pass: do not admit
+                del entries[oldest_key]
+                self.size -= oldest[2]
+            entries[key] = [tree, repaired, size, self.epoch]
+            self.size += size
+
+
+_trees = TreeCache()
 
 
 def split_chunks(lines: list[str]) -> list[tuple[int, int]]:
@@ -208,38 +290,39 @@ def normalize_newlines(text: str) -> str:
     return text
 
 
-def parse_module(text: str, owner: str | None = None) -> list[Chunk]:
+def parse_module(text: str, visit: Callable[[Chunk, ast.Module], None] | None = None) -> list[Chunk]:
     """Parse ``text`` into chunks; unparseable chunks are repaired or skipped, never raised.
 
-    ``owner`` (the document's module name or path): its previous text's chunks that this text no
-    longer has are evicted from the cache.
+    ``visit(chunk, tree)`` is called with each parsed chunk's tree as it is made, so a caller
+    can do a first pass over the module without parsing again what the cache could not keep.
+    Only one chunk's tree (plus what the cache keeps) is alive at a time.
     """
     text = normalize_newlines(text.replace("\x00", " "))
     lines = text.split("\n")
     ranges = split_chunks(lines)
     chunks: list[Chunk] = []
-    used: set = set()
+    _trees.new_epoch()
     k = 0
     while k < len(ranges):
         start, end = ranges[k]
-        chunk_text = "\n".join(lines[start:end])
-        tree, repaired = _cache.get_or(chunk_text, lambda t=chunk_text: _parse_chunk(t))
-        used.add(chunk_text)
+        key: str | tuple[str, str] = "\n".join(lines[start:end])
+        tree, repaired = _trees.lookup(key)
         if repaired:
             # a multi-line string or bracket may continue into the next chunks at column 0
             for extra in (1, 2, 3):
                 if k + extra >= len(ranges):
                     break
                 merged_end = ranges[k + extra][1]
-                merged_text = "\n".join(lines[start:merged_end])
-                merged = _cache.get_or(("m", merged_text), lambda t=merged_text: (_parse(t), False))
-                used.add(("m", merged_text))
-                if merged[0] is not None:
-                    tree, repaired, end = merged[0], False, merged_end
+                merged_key = ("m", "\n".join(lines[start:merged_end]))
+                merged, _ = _trees.lookup(merged_key)
+                if merged is not None:
+                    tree, repaired, key = merged, False, merged_key
                     k += extra
                     break
-        chunks.append(Chunk(start, tree, repaired))
+        chunk = Chunk(start, key, repaired, tree is not None)
+        chunks.append(chunk)
+        if visit is not None and tree is not None:
+            visit(chunk, tree)
+        del tree
         k += 1
-    if owner is not None:
-        _retain(owner, used)
     return chunks

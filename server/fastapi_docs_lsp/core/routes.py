@@ -38,6 +38,7 @@ from .analysis import (
     lookup,
     member_ref,
 )
+from .parsing import Chunk
 
 log = logging.getLogger(__name__)
 
@@ -189,8 +190,18 @@ class Owner:
     span: Span | None = None  # the bound name in that assignment
     prefix: str | None = None  # APIRouter(prefix="...") when it is a literal
     prefix_known: bool = True  # False when prefix= is not a literal
-    call: ast.Call | None = field(default=None, repr=False)  # the constructor call
     call_offset: int = 0
+    #: where the constructor call is: a chunk and the path to the node in its tree (see ``call``)
+    chunk: Chunk | None = field(default=None, repr=False, compare=False)
+    call_path: tuple | None = None
+
+    @property
+    def call(self) -> ast.Call | None:
+        """The constructor call (looked up again on each access: do not compare by identity)."""
+        if self.chunk is None or self.call_path is None:
+            return None
+        node = self.chunk.node_at(self.call_path)
+        return node if isinstance(node, ast.Call) else None
 
 
 @dataclass(slots=True, eq=False)
@@ -208,11 +219,30 @@ class Route:
     block: tuple  # identity of the statement list holding it (only routes of one block are compared)
     order: int  # declaration order in the module
     repaired: bool = False  # in a chunk the parser had to repair: positions may be off
-    call: ast.Call | None = field(default=None, repr=False)
-    func: ast.FunctionDef | ast.AsyncFunctionDef | None = field(default=None, repr=False)
     offset: int = 0  # line offset of the chunk holding call/func
     other_decorators: bool = False  # non-route decorators applied before this one (signature unknown)
     include_prefix: str | None = None  # prefix of the one include_router of a same-file router
+    #: the chunk holding the decorator (or add_api_route) call and the def, and the paths to them
+    #: in its tree: the AST is not kept alive (see ``parsing.Chunk``)
+    chunk: Chunk | None = field(default=None, repr=False, compare=False)
+    call_path: tuple | None = None
+    func_path: tuple | None = None
+
+    @property
+    def call(self) -> ast.Call | None:
+        """The decorator or ``add_api_route`` call (a fresh look-up: compare ``call_path``, not nodes)."""
+        if self.chunk is None or self.call_path is None:
+            return None
+        node = self.chunk.node_at(self.call_path)
+        return node if isinstance(node, ast.Call) else None
+
+    @property
+    def func(self) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """The endpoint's def (a fresh look-up: compare ``func_path``, not nodes)."""
+        if self.chunk is None or self.func_path is None:
+            return None
+        node = self.chunk.node_at(self.func_path)
+        return node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
 
     @property
     def full_path(self) -> str | None:
@@ -231,7 +261,6 @@ class Route:
 @dataclass(slots=True, eq=False)
 class IncludeCall:
     owner: Owner | None  # the app/router including
-    arg: ast.expr = field(repr=False)
     arg_text: str = ""
     prefix: str | None = None
     span: Span | None = None
@@ -289,6 +318,7 @@ class _Extractor:
         self.imported_modules: dict[str, str] = {}  # local name -> module
         self.offset = 0
         self.repaired = False
+        self.chunk: Chunk | None = None
 
     # ---- evaluation -----------------------------------------------------------------
 
@@ -344,53 +374,60 @@ class _Extractor:
 
     def run(self) -> ModuleRoutes:
         for chunk in self.analysis.chunks:
-            if chunk.tree is None:
+            tree = chunk.tree
+            if tree is None:
                 continue
             self.offset = chunk.start_line
             self.repaired = chunk.repaired
-            self.walk_body(chunk.tree.body, ("module",))
+            self.chunk = chunk
+            self.walk_body(tree.body, ("module",), path=("body",))
+            del tree
         self._link_includes()
         return ModuleRoutes(self.routes, list(self.owners.values()), self.includes, self.references, self.loaded)
 
     def line(self, node: ast.AST) -> int:
         return self.offset + node.lineno - 1  # type: ignore[attr-defined]
 
-    def walk_body(self, body: list[ast.stmt], block: tuple, module_level: bool = True) -> None:
-        for stmt in body:
-            self.walk_stmt(stmt, block, module_level)
+    def walk_body(self, body: list[ast.stmt], block: tuple, module_level: bool = True, path: tuple = ()) -> None:
+        """``path``: how to reach ``body`` from the chunk's tree (``Chunk.node_at``)."""
+        for i, stmt in enumerate(body):
+            self.walk_stmt(stmt, block, module_level, (*path, i))
 
-    def walk_stmt(self, stmt: ast.stmt, block: tuple, module_level: bool) -> None:
+    def walk_stmt(self, stmt: ast.stmt, block: tuple, module_level: bool, path: tuple = ()) -> None:
+        # a nested statement list is identified by where it is (chunk and path), not by id():
+        # the tree is not kept, so ids of its nodes can be reused by the next chunk's
+        here = (self.offset, *path)
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             self.imports(stmt)
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            self.function(stmt, block)
+            self.function(stmt, block, path)
             for dec in stmt.decorator_list:
                 # `@router.get(...)` declares a route on the router: not a use of it
                 self.expressions(dec, skip=_call_target(dec))
             for default in [*stmt.args.defaults, *[d for d in stmt.args.kw_defaults if d is not None]]:
                 self.expressions(default)
-            self.walk_body(stmt.body, (*block, id(stmt)), module_level=False)
+            self.walk_body(stmt.body, (*block, here), module_level=False, path=(*path, "body"))
             return
         if isinstance(stmt, ast.ClassDef):
             for dec in stmt.decorator_list:
                 self.expressions(dec)
             for base in stmt.bases:
                 self.expressions(base)
-            self.walk_body(stmt.body, (*block, id(stmt)), module_level=False)
+            self.walk_body(stmt.body, (*block, here), module_level=False, path=(*path, "body"))
             return
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
-            self.assignment(stmt, module_level)
+            self.assignment(stmt, module_level, path)
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-            self.call_statement(stmt.value, block)
+            self.call_statement(stmt.value, block, (*path, "value"))
         # nested statement lists: each is its own block
         for name in ("body", "orelse", "finalbody"):
             sub = getattr(stmt, name, None)
             if isinstance(sub, list) and sub and isinstance(sub[0], ast.stmt):
-                self.walk_body(sub, (*block, id(stmt), name), module_level)
-        for handler in getattr(stmt, "handlers", []) or []:
-            self.walk_body(handler.body, (*block, id(handler)), module_level)
-        for case in getattr(stmt, "cases", []) or []:
-            self.walk_body(case.body, (*block, id(case)), module_level)
+                self.walk_body(sub, (*block, here, name), module_level, (*path, name))
+        for h, handler in enumerate(getattr(stmt, "handlers", []) or []):
+            self.walk_body(handler.body, (*block, (*here, "handlers", h)), module_level, (*path, "handlers", h, "body"))
+        for c, case in enumerate(getattr(stmt, "cases", []) or []):
+            self.walk_body(case.body, (*block, (*here, "cases", c)), module_level, (*path, "cases", c, "body"))
         skip = _call_target(stmt.value) if isinstance(stmt, ast.Expr) else None
         for child in ast.iter_child_nodes(stmt):
             if isinstance(child, ast.expr):
@@ -428,7 +465,7 @@ class _Extractor:
             # `from app.routers import items` makes `items.router` a reference to app.routers.items
             self.imported_modules[alias.asname or alias.name] = f"{module}.{alias.name}" if module else alias.name
 
-    def assignment(self, stmt: ast.Assign | ast.AnnAssign, module_level: bool) -> None:
+    def assignment(self, stmt: ast.Assign | ast.AnnAssign, module_level: bool, path: tuple = ()) -> None:
         value = stmt.value
         if not isinstance(value, ast.Call):
             return
@@ -443,7 +480,7 @@ class _Extractor:
             owner.local = True
             owner.module_level = module_level
             owner.span = node_span(target, self.offset, self.lines)
-            owner.call = value
+            owner.chunk, owner.call_path = self.chunk, (*path, "value")
             owner.call_offset = self.offset
             for kw in value.keywords:
                 if kw.arg == "prefix":
@@ -453,7 +490,7 @@ class _Extractor:
                         owner.prefix_known = False
                         owner.prefix = None
 
-    def function(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, block: tuple) -> None:
+    def function(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, block: tuple, path: tuple = ()) -> None:
         decorators = fn.decorator_list
         for i, dec in enumerate(decorators):
             if not (isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute)):
@@ -489,14 +526,15 @@ class _Extractor:
                     block=block,
                     order=len(self.routes),
                     repaired=self.repaired,
-                    call=dec,
-                    func=fn,
                     offset=self.offset,
+                    chunk=self.chunk,
+                    call_path=(*path, "decorator_list", i),
+                    func_path=path,
                     other_decorators=any(not _is_route_decorator(d) for d in decorators[i + 1 :]),
                 )
             )
 
-    def call_statement(self, call: ast.Call, block: tuple) -> None:
+    def call_statement(self, call: ast.Call, block: tuple, path: tuple = ()) -> None:
         if not isinstance(call.func, ast.Attribute):
             return
         attr = call.func.attr
@@ -514,7 +552,7 @@ class _Extractor:
             for kw in call.keywords:
                 if kw.arg == "prefix" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
                     prefix = kw.value.value
-            self.includes.append(IncludeCall(owner, arg, ast.unparse(arg), prefix, node_span(call, self.offset, self.lines), self.offset))
+            self.includes.append(IncludeCall(owner, ast.unparse(arg), prefix, node_span(call, self.offset, self.lines), self.offset))
             return
         path_node = _path_arg(call)
         endpoint = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "endpoint"), None)
@@ -534,9 +572,9 @@ class _Extractor:
                 block=block,
                 order=len(self.routes),
                 repaired=self.repaired,
-                call=call,
-                func=None,
                 offset=self.offset,
+                chunk=self.chunk,
+                call_path=path,
             )
         )
 

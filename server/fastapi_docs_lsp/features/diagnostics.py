@@ -7,7 +7,6 @@ once the first workspace route scan is done (the unused-router rule needs it).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from typing import Any
 
@@ -15,6 +14,7 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from ..core.diagnostics import Diagnostic, diagnose
+from ..core.digest import hexdigest
 from .positions import client_range, encoding_of
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ _TAGS = {"deprecated": types.DiagnosticTag.Deprecated, "unnecessary": types.Diag
 
 def _settings_key(ls) -> str:
     d = ls.settings.diagnostics
-    return hashlib.sha1(repr((d.enabled, sorted(d.rules.items()))).encode()).hexdigest()[:8]
+    return hexdigest(repr((d.enabled, sorted(d.rules.items()))), 8)
 
 
 def _state_key(ls, doc, path: str) -> str:

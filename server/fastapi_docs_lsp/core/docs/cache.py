@@ -8,15 +8,14 @@ a log line; nothing here raises.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import pickle
-import tempfile
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from ..digest import hasher, hexdigest
 from .model import Section
 
 log = logging.getLogger(__name__)
@@ -34,14 +33,12 @@ def default_cache_dir() -> Path:
 
 
 def make_key(*parts: Any) -> str:
-    h = hashlib.sha256()
-    h.update(repr((CACHE_FORMAT, SECTION_SHAPE, parts)).encode("utf-8", "surrogatepass"))
-    return h.hexdigest()
+    return hexdigest(repr((CACHE_FORMAT, SECTION_SHAPE, parts)))
 
 
 def entry_name(kind: str, ident: str) -> str:
     """File-name-safe name for a source: ``skill-<hash of its path>``."""
-    return f"{kind}-{hashlib.sha256(ident.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
+    return f"{kind}-{hexdigest(ident, 16)}"
 
 
 def _file(cache_dir: Path, name: str) -> Path:
@@ -73,6 +70,8 @@ def store(cache_dir: str | Path | None, name: str, key: str, obj: Any) -> bool:
     """Write atomically (temp file + rename). Returns False (logged) when it cannot."""
     if cache_dir is None:
         return False
+    import tempfile  # only when writing: it imports shutil, bz2 and lzma
+
     folder = Path(cache_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)

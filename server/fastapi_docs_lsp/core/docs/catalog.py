@@ -8,7 +8,6 @@ heading's anchor from titles.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import sys
 from collections.abc import Iterable, Set as AbstractSet
@@ -27,6 +26,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+from ..digest import hasher
 from .model import CATEGORY_TITLES, Section
 from .text import SITE_ROOT, norm_title, normalize_url, slugify, squash
 
@@ -55,7 +55,7 @@ def catalog_files(directory: Traversable | Path | None = None) -> list[Traversab
 
 def catalog_fingerprint(directory: Traversable | Path | None = None) -> str:
     """Changes whenever a catalog file changes (mtime/size when on disk, content otherwise)."""
-    h = hashlib.sha256()
+    h = hasher()
     for f in catalog_files(directory):
         h.update(f.name.encode())
         if isinstance(f, Path):

@@ -21,8 +21,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
-
 from .model import Section
 from .text import identifier_terms, norm_title, term_counts, terms, words
 
@@ -50,6 +48,14 @@ LOW_VALUE_PAGES = frozenset(
 )
 CATEGORY_BOOST = {"tutorial": 1.12, "advanced": 1.04, "how-to": 1.0, "reference": 0.97, "deployment": 1.0, "general": 0.95}
 PAGE_BOOST = 1.1
+
+
+def _rapidfuzz():
+    """``(fuzz, process)``, imported on the first query: rapidfuzz's C++ extensions (and
+    libstdc++) cost ~3 MB of resident memory in a server that may never run a search."""
+    from rapidfuzz import fuzz, process
+
+    return fuzz, process
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +194,7 @@ class SearchIndex:
             for t in extra[:8]:
                 out.setdefault(t, 0.45 + 0.4 * len(q) / len(t))
         if len(q) >= 4 and (q not in self.postings or len(self.postings[q][0]) <= 1):
+            fuzz, process = _rapidfuzz()
             cutoff = 74.0 if len(q) >= 5 else 80.0
             pool: list[str] = []
             for n in range(len(q) - 2, len(q) + 3):
@@ -242,6 +249,7 @@ class SearchIndex:
                 hits[d] = hits.get(d, 0) + 1
         n_terms = sum(1 for _, exp in expansions if exp) or 1
         qnorm = " ".join(words(query))
+        fuzz, process = _rapidfuzz()
         if len(acc) < limit or not acc:
             # nothing or little matched term by term: fall back to fuzzy titles
             for _title, score, d in process.extract(qnorm, self.titles, scorer=fuzz.WRatio, limit=limit * 2, score_cutoff=70):
