@@ -25,6 +25,9 @@ from benchmarks.genapp import generate  # noqa: E402
 from benchmarks.lspclient import StdioClient, percentile  # noqa: E402
 
 
+FLOOR = "no-op server"
+
+
 def fastapi_positions(text: str) -> list[tuple[int, int]]:
     from fastapi_docs_lsp.core.analysis import analyze
 
@@ -42,8 +45,8 @@ def safe_hover(client: StdioClient, uri: str, line: int, col: int) -> tuple[obje
 class Run:
     """One server under test: its client, timings and counters."""
 
-    def __init__(self, name: str, cmd: list[str], rounds: int, ours: bool) -> None:
-        self.name, self.cmd, self.rounds, self.ours = name, cmd, rounds, ours
+    def __init__(self, name: str, cmd: list[str], rounds: int, ours: bool, warm_up: bool = True) -> None:
+        self.name, self.cmd, self.rounds, self.ours, self.warm_up = name, cmd, rounds, ours, warm_up
         self.times: list[float] = []
         self.answered = self.errors = 0
         self.first_ok = False
@@ -68,7 +71,7 @@ class Run:
         result, _ = safe_hover(self.client, self.uri, *first)
         self.first_hover_ms = (time.perf_counter() - t1) * 1000
         self.first_ok = result is not None
-        if not self.ours:
+        if not self.ours and self.warm_up:
             # let the peer finish its own analysis so steady-state latency is compared fairly
             for _ in range(50):
                 if safe_hover(self.client, self.uri, *first)[0] is not None:
@@ -136,12 +139,17 @@ def main() -> int:
                 servers.append((name, [found, *extra], False, args.peer_rounds))
             else:
                 print(f"({name} not installed: pip install {name} to compare)")
-    results = run_all([Run(name, cmd, rounds, ours) for name, cmd, ours, rounds in servers], root, path, text, positions)
+    runs = [Run(name, cmd, rounds, ours) for name, cmd, ours, rounds in servers]
+    runs.append(Run(FLOOR, [sys.executable, str(Path(__file__).with_name("noop_server.py"))], args.rounds, False, warm_up=False))
+    results = run_all(runs, root, path, text, positions)
     print(f"\n{'server':22} {'start ms':>9} {'ready ms':>9} {'1st hover':>9} {'p50 ms':>8} {'p99 ms':>8} {'peak RSS MB':>11} {'answered':>8} {'errors':>6}")
     for r in results:
-        print(f"{r['name']:22} {r['start_ms']:9.0f} {r['ready_ms']:9.0f} {r['first_hover_ms']:9.1f} {r['p50']:8.2f} {r['p99']:8.2f} {r['peak_rss_mb']:11.1f} {r['answered']:8.0%} {r['errors']:6d}")
+        if r["name"] == FLOOR:
+            print(f"{FLOOR:22} {'':9} {'':9} {'':9} {r['p50']:8.3f} {r['p99']:8.3f}   (pipes + client: the floor under every row)")
+            continue
+        print(f"{r['name']:22} {r['start_ms']:9.0f} {r['ready_ms']:9.0f} {r['first_hover_ms']:9.1f} {r['p50']:8.3f} {r['p99']:8.3f} {r['peak_rss_mb']:11.1f} {r['answered']:8.0%} {r['errors']:6d}")
     ours = next(r for r in results if r["name"] == "fastapi-docs-lsp")
-    for r in (r for r in results if r is not ours):
+    for r in (r for r in results if r is not ours and r["name"] != FLOOR):
         print(f"ratio ours/{r['name']}: p50 {ours['p50'] / r['p50']:.2f}x  p99 {ours['p99'] / r['p99']:.2f}x  peak RSS {ours['peak_rss_mb'] / r['peak_rss_mb']:.2f}x")
     print("\ntargets: hover p99 <= 2 ms and <= 0.3x basedpyright; first hover <= 150 ms; peak RSS <= 60 MB")
     shutil.rmtree(root, ignore_errors=True)
