@@ -8,6 +8,7 @@ import logging
 import sys
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -59,6 +60,7 @@ class FastAPIDocsServer(LanguageServer):
         self._after_load_callbacks: list[Callable[[], None]] = []
         self._document_listeners: dict[str, list[Callable[[Any, Any], None]]] = {}
         self._paths: dict[str, str] = {}
+        self._worker: ThreadPoolExecutor | None = None
 
     def start_io(self, stdin=None, stdout=None) -> None:
         """pygls' stdio loop, with messages read ahead and raw handlers (transport.py)."""
@@ -78,6 +80,11 @@ class FastAPIDocsServer(LanguageServer):
             pass
         finally:
             self.shutdown()
+
+    def shutdown(self) -> None:
+        super().shutdown()
+        if self._worker is not None:
+            self._worker.shutdown(wait=False, cancel_futures=True)
 
     def raw_request(self, method: str, handler: RawHandler) -> None:
         """Also answer ``method`` from its JSON params, skipping cattrs (see transport.py).
@@ -142,11 +149,14 @@ class FastAPIDocsServer(LanguageServer):
         if text is None:
             return None
         path = self.path_of(uri)
+        analysis = self.analysis_of(path, text, getattr(doc, "version", None))
+        return (doc, path, analysis) if analysis is not None else None
+
+    def analysis_of(self, path: str, text: str, version: Any) -> ModuleAnalysis | None:
+        """The analysis of ``text`` (a document's text at ``version``); safe in a worker thread."""
         made = self.project.analyses_made
-        analysis = self.project.analysis(path, text, getattr(doc, "version", None))
-        if analysis is None:
-            return None
-        if self.project.analyses_made != made:
+        analysis = self.project.analysis(path, text, version)
+        if analysis is not None and self.project.analyses_made != made:
             # A fresh analysis holds many long-lived objects; moving them out of the cyclic GC's
             # generations keeps later collections (and so request latency) short. Frozen objects
             # are never collected, though, and replaced analyses hold reference cycles (scopes):
@@ -157,7 +167,14 @@ class FastAPIDocsServer(LanguageServer):
                 gc.unfreeze()
                 gc.collect()
             gc.freeze()
-        return doc, path, analysis
+        return analysis
+
+    async def in_worker(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn(*args)`` on the server's worker thread (one at a time), off the event loop,
+        so requests keep being answered meanwhile (diagnostics of a large module take 100+ ms)."""
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fastapi-worker")
+        return await asyncio.get_running_loop().run_in_executor(self._worker, fn, *args)
 
     def _overlay(self, path: str) -> str | None:
         uri = Path(path).as_uri()

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types
-from pygls.uris import to_fs_path
 
 from ..core.diagnostics import Diagnostic, diagnose
 from ..core.digest import hexdigest
@@ -38,24 +38,49 @@ def _settings_key(ls) -> str:
     return hexdigest(repr((d.enabled, sorted(d.rules.items()))), 8)
 
 
-def _state_key(ls, doc, path: str) -> str:
+def _state_key(ls, snap: "Snapshot") -> str:
     from .symbols import route_index
 
     index = route_index(ls, create=False)
-    return f"{getattr(doc, 'version', None)}:{ls.project.generation}:{_settings_key(ls)}:{index.generation if index else -1}:{hash(doc.source)}"
+    return f"{snap.version}:{ls.project.generation}:{_settings_key(ls)}:{index.generation if index else -1}:{hash(snap.text)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A document's text and version, taken together on the event loop (where edits apply), so a
+    worker thread can diagnose it while the document changes."""
+
+    uri: str
+    doc: Any
+    path: str
+    text: str
+    version: Any
+
+
+def snapshot(ls, uri: str) -> Snapshot | None:
+    if not uri.endswith((".py", ".pyi")) and not uri.startswith("untitled:"):
+        return None
+    doc = ls.document(uri)
+    text = ls.document_text(doc) if doc is not None else None
+    if text is None:
+        return None
+    return Snapshot(uri, doc, ls.path_of(uri), text, getattr(doc, "version", None))
 
 
 def compute(ls, uri: str) -> tuple[Any, Any, list[Diagnostic], str] | None:
     """``(doc, analysis, diagnostics, result_id)`` for an open (or on-disk) Python document."""
-    if not uri.endswith((".py", ".pyi")) and not uri.startswith("untitled:"):
+    snap = snapshot(ls, uri)
+    return compute_snapshot(ls, snap) if snap is not None else None
+
+
+def compute_snapshot(ls, snap: Snapshot) -> tuple[Any, Any, list[Diagnostic], str] | None:
+    analysis = ls.analysis_of(snap.path, snap.text, snap.version)
+    if analysis is None:
         return None
-    found = ls.analysis_for(uri)
-    if found is None:
-        return None
-    doc, path, analysis = found
-    key = _state_key(ls, doc, path)
+    doc, path = snap.doc, snap.path
+    key = _state_key(ls, snap)
     cache = ls.diagnostics_cache
-    cached = cache.get(uri)
+    cached = cache.get(snap.uri)
     if cached is not None and cached[0] == key:
         return doc, analysis, cached[1], key
     if not ls.settings.diagnostics.enabled:
@@ -81,7 +106,7 @@ def compute(ls, uri: str) -> tuple[Any, Any, list[Diagnostic], str] | None:
             workspace=index if index is not None and index.ready else None,
             load_module=load_module,
         )
-    cache[uri] = (key, items)
+    cache[snap.uri] = (key, items)
     return doc, analysis, items, key
 
 
@@ -113,12 +138,27 @@ def to_lsp(ls, uri: str, doc, analysis, diag: Diagnostic) -> types.Diagnostic:
     )
 
 
-def lsp_diagnostics(ls, uri: str) -> tuple[list[types.Diagnostic], str] | None:
-    got = compute(ls, uri)
+def _lsp_snapshot(ls, snap: Snapshot) -> tuple[list[types.Diagnostic], str] | None:
+    got = compute_snapshot(ls, snap)
     if got is None:
         return None
     doc, analysis, items, key = got
-    return [to_lsp(ls, uri, doc, analysis, d) for d in items], key
+    return [to_lsp(ls, snap.uri, doc, analysis, d) for d in items], key
+
+
+async def lsp_diagnostics(ls, uri: str) -> tuple[list[types.Diagnostic], str, Any] | None:
+    """``(diagnostics, result_id, version)``, computed on the worker thread (never raises)."""
+    snap = snapshot(ls, uri)
+    if snap is None:
+        return None
+    try:
+        got = await ls.in_worker(_lsp_snapshot, ls, snap)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("diagnostics failed for %s", uri)
+        return None
+    return (got[0], got[1], snap.version) if got is not None else None
 
 
 # --------------------------------------------------------------------------------------
@@ -129,19 +169,15 @@ def pull_supported(ls) -> bool:
     return ls.client_supports("text_document", "diagnostic")
 
 
-def publish(ls, uri: str) -> None:
-    try:
-        got = lsp_diagnostics(ls, uri)
-    except Exception:
-        log.exception("diagnostics failed for %s", uri)
-        return
+async def publish(ls, uri: str) -> None:
+    got = await lsp_diagnostics(ls, uri)
     if got is None:
         return
-    items, _ = got
+    items, _, version = got
     doc = ls.document(uri)
-    ls.text_document_publish_diagnostics(
-        types.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=getattr(doc, "version", None))
-    )
+    if doc is None or getattr(doc, "version", None) != version:
+        return  # edited meanwhile: that edit scheduled a fresh publish
+    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=version))
 
 
 def schedule(ls, uri: str, delay: float = DEBOUNCE_SECONDS) -> None:
@@ -159,12 +195,11 @@ def schedule(ls, uri: str, delay: float = DEBOUNCE_SECONDS) -> None:
         except asyncio.CancelledError:
             return
         tasks.pop(uri, None)
-        publish(ls, uri)
+        await publish(ls, uri)
 
     try:
         loop = asyncio.get_running_loop()
-    except RuntimeError:
-        publish(ls, uri)
+    except RuntimeError:  # not serving (CLI, tests): nothing to publish to
         return
     tasks[uri] = loop.create_task(later())
 
@@ -181,11 +216,10 @@ def refresh_all(ls) -> None:
         return
     uris = list(getattr(ls.workspace, "text_documents", {}).keys())
     loop = ls.loop
+    if loop is None or not loop.is_running():
+        return  # not serving (CLI, tests): nothing to publish to
     for uri in uris:
-        if loop is not None and loop.is_running():
-            loop.call_soon_threadsafe(schedule, ls, uri, 0.0)
-        else:
-            publish(ls, uri)
+        loop.call_soon_threadsafe(schedule, ls, uri, 0.0)
 
 
 def register(server) -> None:
@@ -195,16 +229,11 @@ def register(server) -> None:
         types.TEXT_DOCUMENT_DIAGNOSTIC,
         types.DiagnosticOptions(identifier="fastapi", inter_file_dependencies=True, workspace_diagnostics=False),
     )
-    def diagnostic(ls, params: types.DocumentDiagnosticParams):
-        uri = params.text_document.uri
-        try:
-            got = lsp_diagnostics(ls, uri)
-        except Exception:
-            log.exception("diagnostics failed for %s", uri)
-            got = None
+    async def diagnostic(ls, params: types.DocumentDiagnosticParams):
+        got = await lsp_diagnostics(ls, params.text_document.uri)
         if got is None:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
-        items, key = got
+        items, key, _ = got
         if params.previous_result_id == key:
             return types.RelatedUnchangedDocumentDiagnosticReport(result_id=key)
         return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=key)
@@ -222,7 +251,7 @@ def register(server) -> None:
 
         index = route_index(ls, create=False)
         if index is not None:
-            index.touch(to_fs_path(params.text_document.uri) or params.text_document.uri)
+            index.touch(ls.path_of(params.text_document.uri))
         if pull_supported(ls):
             return
         for uri in list(getattr(ls.workspace, "text_documents", {}).keys()):
