@@ -21,6 +21,7 @@ from pygls.uris import to_fs_path
 
 from . import __version__
 from .core.analysis import ModuleAnalysis
+from .core.background import background_work
 from .core.project import Project
 from .documents import SyncedWorkspace
 from .transport import CancelAwareProtocol, MessageReader, RawHandler
@@ -32,7 +33,7 @@ SETTINGS_SECTION = "fastapi"
 #: fresh analyses between two full garbage collections (see ``analysis_for``)
 THAW_EVERY = 50
 #: seconds a thread holds the interpreter lock while another waits for it (Python's default: 0.005)
-SWITCH_INTERVAL = 0.0005
+SWITCH_INTERVAL = 0.0001
 
 
 class FastAPIDocsServer(LanguageServer):
@@ -171,10 +172,16 @@ class FastAPIDocsServer(LanguageServer):
 
     async def in_worker(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run ``fn(*args)`` on the server's worker thread (one at a time), off the event loop,
-        so requests keep being answered meanwhile (diagnostics of a large module take 100+ ms)."""
+        so requests keep being answered meanwhile (diagnostics of a large module take 100+ ms).
+        The work yields to requests as they arrive (``core/background.py``)."""
         if self._worker is None:
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fastapi-worker")
-        return await asyncio.get_running_loop().run_in_executor(self._worker, fn, *args)
+
+        def job() -> Any:
+            with background_work():
+                return fn(*args)
+
+        return await asyncio.get_running_loop().run_in_executor(self._worker, job)
 
     def _overlay(self, path: str) -> str | None:
         uri = Path(path).as_uri()

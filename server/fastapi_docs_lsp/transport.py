@@ -32,6 +32,8 @@ from typing import Any, BinaryIO, Callable
 from pygls.exceptions import JsonRpcException, JsonRpcRequestCancelled
 from pygls.protocol import LanguageServerProtocol
 
+from .core.background import request_seen
+
 log = logging.getLogger(__name__)
 
 _CONTENT_LENGTH = re.compile(rb"^Content-Length: *(\d+)\s*$", re.IGNORECASE)
@@ -91,6 +93,7 @@ class CancelAwareProtocol(LanguageServerProtocol):
 
     def handle_body(self, body: bytes) -> None:
         """One message from the client, on the event loop: the raw path, else pygls'."""
+        request_seen()
         if self._raw_markers and any(marker in body for marker in self._raw_markers) and self._answer_raw(body):
             return
         try:

@@ -17,6 +17,8 @@ import threading
 from collections import OrderedDict
 from typing import Callable
 
+from .background import pause_point
+
 _CONTINUATION = re.compile(r"^(?:else\b|elif\b|except\b|finally\b|case\b|[)\]}])")
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
 _CLOSERS = {")", "]", "}"}
@@ -114,7 +116,11 @@ class TreeCache:
         return key in self._entries
 
     def lookup(self, key: str | tuple[str, str]) -> tuple[ast.Module | None, bool]:
-        """``(tree, repaired)`` for ``key``'s text, from the cache or parsed (and cached if it fits)."""
+        """``(tree, repaired)`` for ``key``'s text, from the cache or parsed (and cached if it fits).
+
+        Every pass over a module's chunks comes through here: background threads pause here
+        while requests are arriving (``background.pause_point``)."""
+        pause_point()
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:

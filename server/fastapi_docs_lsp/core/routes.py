@@ -116,13 +116,16 @@ def text_of(lines: list[str], span: Span) -> str:
     return "\n".join(parts)
 
 
+_DEF_NAME = re.compile(r"\b(?:def|class)\s+(\w+)")
+
+
 def name_span(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, offset: int, lines: list[str]) -> Span:
     """The range of the name in ``def name(`` / ``class name``."""
     line = offset + node.lineno - 1
     text = lines[line] if 0 <= line < len(lines) else ""
-    m = re.search(r"\b(?:def|class)\s+(" + re.escape(node.name) + r")\b", text)
-    if m:
-        return Span(line, m.start(1), line, m.end(1))
+    for m in _DEF_NAME.finditer(text):  # one compiled pattern: a pattern per name thrashes re's cache
+        if m.group(1) == node.name:
+            return Span(line, m.start(1), line, m.end(1))
     start = code_col(lines, line, node.col_offset)
     return Span(line, start, line, start)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
+from ..core.background import background_work
 from ..core.routes import Route, RouteIndex, file_stamp, route_matches_query
 from .positions import client_range, encoding_of
 
@@ -99,7 +100,8 @@ def start_background_scan(ls) -> None:
 def _safe_scan(ls, delay: float = 0.0) -> None:
     time.sleep(delay)
     try:
-        scan(ls)
+        with background_work():  # yields to requests that arrive meanwhile
+            scan(ls)
     except Exception:
         log.exception("workspace route scan failed")
 

@@ -1,0 +1,58 @@
+"""Work off the request path yields to requests.
+
+The server answers requests on one thread and does long work (diagnostics of a large module,
+the workspace route scan) on others. With Python's interpreter lock, a busy background thread
+slows every request that arrives meanwhile. So background threads call ``pause_point()``
+between steps (each chunk of a module): while requests keep arriving, it waits until they have
+been quiet for ``QUIET`` seconds, never longer than ``MAX_WAIT`` at one point, so background work
+still advances under a steady stream of requests. In other threads it returns at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import contextmanager
+from typing import Iterator
+
+#: seconds without a request after which background work resumes
+QUIET = 0.002
+#: the longest one pause point waits
+MAX_WAIT = 0.05
+
+_local = threading.local()
+_last_request = 0.0
+
+
+def request_seen() -> None:
+    """Called by the transport for every message from the client."""
+    global _last_request
+    _last_request = time.monotonic()
+
+
+def in_background() -> bool:
+    return getattr(_local, "background", False)
+
+
+@contextmanager
+def background_work() -> Iterator[None]:
+    """Mark the current thread's work as background for the duration of the block."""
+    previous = in_background()
+    _local.background = True
+    try:
+        yield
+    finally:
+        _local.background = previous
+
+
+def pause_point() -> None:
+    if not getattr(_local, "background", False):
+        return
+    now = time.monotonic()
+    deadline = now + MAX_WAIT
+    while True:
+        wait = QUIET - (now - _last_request)
+        if wait <= 0 or now >= deadline:
+            return
+        time.sleep(min(wait, deadline - now))
+        now = time.monotonic()
