@@ -180,6 +180,14 @@ def join_path(prefix: str | None, path: str | None) -> str | None:
 # what a module declares
 
 
+def _node_in(chunk: Chunk | None, path: tuple | None, kind: type | tuple[type, ...]) -> ast.AST | None:
+    """The node at ``path`` in ``chunk``'s tree when it is of ``kind`` (see ``Chunk.node_at``)."""
+    if chunk is None or path is None:
+        return None
+    node = chunk.node_at(path)
+    return node if isinstance(node, kind) else None
+
+
 @dataclass(slots=True, eq=False)
 class Owner:
     """A FastAPI app or APIRouter as seen in one module."""
@@ -201,10 +209,7 @@ class Owner:
     @property
     def call(self) -> ast.Call | None:
         """The constructor call (looked up again on each access: do not compare by identity)."""
-        if self.chunk is None or self.call_path is None:
-            return None
-        node = self.chunk.node_at(self.call_path)
-        return node if isinstance(node, ast.Call) else None
+        return _node_in(self.chunk, self.call_path, ast.Call)  # type: ignore[return-value]
 
 
 @dataclass(slots=True, eq=False)
@@ -234,18 +239,12 @@ class Route:
     @property
     def call(self) -> ast.Call | None:
         """The decorator or ``add_api_route`` call (a fresh look-up: compare ``call_path``, not nodes)."""
-        if self.chunk is None or self.call_path is None:
-            return None
-        node = self.chunk.node_at(self.call_path)
-        return node if isinstance(node, ast.Call) else None
+        return _node_in(self.chunk, self.call_path, ast.Call)  # type: ignore[return-value]
 
     @property
     def func(self) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
         """The endpoint's def (a fresh look-up: compare ``func_path``, not nodes)."""
-        if self.chunk is None or self.func_path is None:
-            return None
-        node = self.chunk.node_at(self.func_path)
-        return node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+        return _node_in(self.chunk, self.func_path, (ast.FunctionDef, ast.AsyncFunctionDef))  # type: ignore[return-value]
 
     @property
     def full_path(self) -> str | None:
