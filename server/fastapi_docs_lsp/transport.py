@@ -1,4 +1,4 @@
-"""The stdio transport: messages are read ahead on a thread, and plain-data requests skip cattrs.
+"""The stdio transport: queued messages are read ahead, and plain-data requests skip cattrs.
 
 Two things pygls' own stdio loop does not do:
 
@@ -32,7 +32,7 @@ from typing import Any, BinaryIO, Callable
 from pygls.exceptions import JsonRpcException, JsonRpcRequestCancelled
 from pygls.protocol import LanguageServerProtocol
 
-from .core.background import request_seen
+from .core.background import handling_request
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,10 @@ class CancelAwareProtocol(LanguageServerProtocol):
 
     def handle_body(self, body: bytes) -> None:
         """One message from the client, on the event loop: the raw path, else pygls'."""
-        request_seen()
+        with handling_request():  # background threads pause meanwhile (core/background.py)
+            self._handle_body(body)
+
+    def _handle_body(self, body: bytes) -> None:
         if self._raw_markers and any(marker in body for marker in self._raw_markers) and self._answer_raw(body):
             return
         try:

@@ -16,15 +16,20 @@ def slow_quiet(monkeypatch):
     monkeypatch.setattr(background, "MAX_WAIT", 0.5)
 
 
+def request_seen() -> None:
+    with background.handling_request():
+        pass
+
+
 def test_pause_point_is_a_no_op_outside_background_work(slow_quiet):
-    background.request_seen()
+    request_seen()
     start = time.monotonic()
     background.pause_point()
     assert time.monotonic() - start < 0.04
 
 
 def test_background_work_waits_until_requests_are_quiet(slow_quiet):
-    background.request_seen()
+    request_seen()
     with background.background_work():
         assert background.in_background()
         background.pause_point()
@@ -37,7 +42,7 @@ def test_a_steady_stream_of_requests_only_slows_background_work_down(slow_quiet)
 
     def requests() -> None:
         while not stop.is_set():
-            background.request_seen()
+            request_seen()
             time.sleep(0.001)
 
     thread = threading.Thread(target=requests)
@@ -51,6 +56,25 @@ def test_a_steady_stream_of_requests_only_slows_background_work_down(slow_quiet)
         stop.set()
         thread.join()
     assert background.MAX_WAIT * 0.9 <= waited < 10 * background.MAX_WAIT
+
+
+def test_background_work_waits_while_a_request_is_being_handled(slow_quiet):
+    """A long request (the first analysis of a large module) gets the interpreter to itself."""
+    resumed = []
+
+    def worker() -> None:
+        with background.background_work():
+            background.pause_point()
+        resumed.append(time.monotonic())
+
+    with background.handling_request():
+        thread = threading.Thread(target=worker)
+        thread.start()
+        time.sleep(0.2)  # longer than QUIET: only the request being handled holds the worker
+        assert not resumed
+        finished = time.monotonic()
+    thread.join()
+    assert resumed and resumed[0] >= finished
 
 
 def test_module_passes_in_background_threads_pause_at_each_chunk(slow_quiet, monkeypatch):

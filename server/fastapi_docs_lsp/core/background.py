@@ -3,9 +3,10 @@
 The server answers requests on one thread and does long work (diagnostics of a large module,
 the workspace route scan) on others. With Python's interpreter lock, a busy background thread
 slows every request that arrives meanwhile. So background threads call ``pause_point()``
-between steps (each chunk of a module): while requests keep arriving, it waits until they have
-been quiet for ``QUIET`` seconds, never longer than ``MAX_WAIT`` at one point, so background work
-still advances under a steady stream of requests. In other threads it returns at once.
+between steps (each chunk of a module): while a request is being handled, or requests keep
+arriving, it waits until they have been quiet for ``QUIET`` seconds, never longer than
+``MAX_WAIT`` at one point, so background work still advances under a steady stream of requests.
+In other threads it returns at once.
 """
 
 from __future__ import annotations
@@ -22,12 +23,20 @@ MAX_WAIT = 0.05
 
 _local = threading.local()
 _last_request = 0.0
+_handling = 0  # messages being handled right now (the event loop handles one at a time)
 
 
-def request_seen() -> None:
-    """Called by the transport for every message from the client."""
-    global _last_request
+@contextmanager
+def handling_request() -> Iterator[None]:
+    """Wrapped by the transport around the handling of every message from the client."""
+    global _last_request, _handling
     _last_request = time.monotonic()
+    _handling += 1
+    try:
+        yield
+    finally:
+        _handling -= 1
+        _last_request = time.monotonic()
 
 
 def in_background() -> bool:
@@ -51,7 +60,7 @@ def pause_point() -> None:
     now = time.monotonic()
     deadline = now + MAX_WAIT
     while True:
-        wait = QUIET - (now - _last_request)
+        wait = QUIET if _handling else QUIET - (now - _last_request)
         if wait <= 0 or now >= deadline:
             return
         time.sleep(min(wait, deadline - now))
