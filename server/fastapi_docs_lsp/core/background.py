@@ -19,7 +19,9 @@ from typing import Iterator
 #: seconds without a request after which background work resumes
 QUIET = 0.002
 #: the longest one pause point waits
-MAX_WAIT = 0.05
+MAX_WAIT = 0.25
+#: the longest sleep between two checks while waiting
+LONGEST_NAP = 0.064
 
 _local = threading.local()
 _last_request = 0.0
@@ -59,9 +61,10 @@ def pause_point() -> None:
         return
     now = time.monotonic()
     deadline = now + MAX_WAIT
-    while True:
-        wait = QUIET if _handling else QUIET - (now - _last_request)
-        if wait <= 0 or now >= deadline:
-            return
-        time.sleep(min(wait, deadline - now))
+    nap = QUIET
+    while not (now >= deadline or (not _handling and now - _last_request >= QUIET)):
+        # Each wake-up takes the interpreter lock from the request being handled: back off
+        # while requests keep coming, rather than checking every QUIET seconds.
+        time.sleep(min(nap, deadline - now))
+        nap = min(nap * 2, LONGEST_NAP)
         now = time.monotonic()
