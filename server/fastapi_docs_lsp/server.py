@@ -68,8 +68,9 @@ class FastAPIDocsServer(LanguageServer):
         if IS_WASM or not isinstance(self.protocol, CancelAwareProtocol):
             return super().start_io(stdin, stdout)
         self._stop_event = threading.Event()
-        # Background threads (docs loading, the workspace route scan) run Python code; by default
-        # a request arriving meanwhile waits up to 5 ms for the interpreter lock. Ask sooner.
+        # Other threads (docs loading, the route scan, diagnostics) run Python code; by default a
+        # request arriving meanwhile waits up to 5 ms for the interpreter lock. Ask sooner (the
+        # background ones also pause between steps while requests arrive: core/background.py).
         sys.setswitchinterval(SWITCH_INTERVAL)
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
         reader = MessageReader(stdin or sys.stdin.buffer, self.protocol)

@@ -231,10 +231,6 @@ class Project:
         with self._lock:
             self._analyses.clear()
 
-    def occurrence_at(self, path: str, text: str, line: int, col: int, version: Any = None) -> Occurrence | None:
-        analysis = self.analysis(path, text, version)
-        return analysis.at(line, col) if analysis is not None else None
-
     def hover(self, path: str, text: str, line: int, col: int, *, markdown: bool = True, version: Any = None) -> tuple[str, Occurrence] | None:
         analysis = self.analysis(path, text, version) if self.settings.hover.enabled else None
         return self.hover_in(analysis, line, col, markdown=markdown) if analysis is not None else None
