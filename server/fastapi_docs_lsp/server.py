@@ -72,8 +72,9 @@ class FastAPIDocsServer(LanguageServer):
         # request arriving meanwhile waits up to 5 ms for the interpreter lock. Ask sooner (the
         # background ones also pause between steps while requests arrive: core/background.py).
         sys.setswitchinterval(SWITCH_INTERVAL)
-        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
-        reader = MessageReader(stdin or sys.stdin.buffer, self.protocol)
+        stdout = stdout or sys.stdout.buffer
+        self.protocol.set_writer(StdoutWriter(stdout))  # until the loop runs (transport.PipeWriter)
+        reader = MessageReader(stdin or sys.stdin.buffer, self.protocol, stdout)
         try:
             asyncio.run(reader.serve(self._stop_event, self.report_server_error))
         except BrokenPipeError:

@@ -148,6 +148,52 @@ def _request_id(body: bytes) -> int | str | None:
     return msg_id if isinstance(msg_id, (int, str)) and not isinstance(msg_id, bool) else None
 
 
+class PipeWriter:
+    """stdout written through asyncio: a write never blocks the event loop (what the client has
+    not read yet waits in a buffer), so the loop keeps reading stdin meanwhile. Thread-safe:
+    writes from other threads (progress, log messages) are handed to the loop in order."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, transport: asyncio.WriteTransport) -> None:
+        self._loop = loop
+        self._transport = transport
+        self._thread = threading.get_ident()
+
+    @classmethod
+    async def open(cls, loop: asyncio.AbstractEventLoop, stdout: BinaryIO, on_lost: Callable[[], None]) -> "PipeWriter | None":
+        """A writer over ``stdout``, or None where asyncio cannot drive it (a regular file,
+        Windows): the caller keeps its blocking writer then."""
+
+        class Lost(asyncio.BaseProtocol):
+            def connection_lost(self, exc: Exception | None) -> None:
+                log.info("the client closed its end of stdout%s", f": {exc}" if exc else "")
+                on_lost()
+
+        try:
+            transport, _ = await loop.connect_write_pipe(Lost, stdout)
+        except (AttributeError, OSError, ValueError, NotImplementedError) as exc:
+            log.debug("stdout stays a blocking writer: %s", exc)
+            return None
+        return cls(loop, transport)
+
+    def write(self, data: bytes) -> None:
+        if threading.get_ident() == self._thread:
+            self._transport.write(data)
+        else:
+            try:
+                self._loop.call_soon_threadsafe(self._transport.write, data)
+            except RuntimeError:  # the loop is closed: the server is exiting
+                pass
+
+    async def drain(self, timeout: float) -> None:
+        """Wait (a little) for what is still buffered to reach the client."""
+        deadline = self._loop.time() + timeout
+        while self._transport.get_write_buffer_size() and not self._transport.is_closing() and self._loop.time() < deadline:
+            await asyncio.sleep(0.01)
+
+    def close(self) -> None:
+        self._transport.close()
+
+
 class Framer:
     """Splits the byte stream into message bodies (``Content-Length`` framing, other headers
     ignored, header names in any case, stray blank lines between messages tolerated)."""
@@ -192,8 +238,9 @@ class MessageReader:
     are known in time. Elsewhere (Windows, regular files) a thread reads and hands messages over.
     """
 
-    def __init__(self, stdin: BinaryIO, protocol: CancelAwareProtocol) -> None:
+    def __init__(self, stdin: BinaryIO, protocol: CancelAwareProtocol, stdout: BinaryIO | None = None) -> None:
         self._stdin = stdin
+        self._stdout = stdout
         self._protocol = protocol
         self._framer = Framer()
         self._pending: deque[bytes] = deque()
@@ -223,11 +270,18 @@ class MessageReader:
 
         fd = self._watchable_fd(loop)
         if fd is not None:
+            # Reading on the loop means not reading while the loop waits on a write: writes must
+            # not block, or a client that writes a large message before reading ours deadlocks.
+            writer = await PipeWriter.open(loop, self._stdout, finish) if self._stdout is not None else None
+            if writer is not None:
+                self._protocol.set_writer(writer)
             loop.add_reader(fd, self._on_readable, fd, handle, done)
             try:
                 await done
             finally:
                 loop.remove_reader(fd)
+                if writer is not None:
+                    await writer.drain(timeout=2.0)
             return
 
         def deliver(body: bytes | None) -> None:

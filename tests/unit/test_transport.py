@@ -240,3 +240,59 @@ def test_rendered_hovers_follow_the_docs_generation(loaded_project):
         project.docs = docs
         project.generation += 1
     assert project.hover(str(MAIN), text, line, col)[0] == with_docs
+
+
+class BigAnswers:
+    """Stands in for the protocol: answers a "big" request with a 1 MB message."""
+
+    SIZE = 1_000_000
+
+    def __init__(self) -> None:
+        self.writer = None
+        self.handled: list[str] = []
+
+    def set_writer(self, writer) -> None:
+        self.writer = writer
+
+    def note_cancel(self, msg_id) -> None:
+        pass
+
+    def handle_body(self, body: bytes) -> None:
+        message = json.loads(body)
+        self.handled.append(message["method"])
+        if message["method"] == "big":
+            payload = b"x" * self.SIZE
+            self.writer.write(b"Content-Length: %d\r\n\r\n" % len(payload) + payload)
+
+
+def test_a_client_that_writes_before_it_reads_does_not_deadlock_the_server():
+    """The client sends a request with a large answer, then a large message of its own before
+    reading anything. The server must keep reading while its answer waits for the client."""
+    in_r, in_w = os.pipe()
+    out_r, out_w = os.pipe()
+    protocol = BigAnswers()
+    stdin, stdout = os.fdopen(in_r, "rb", buffering=0), os.fdopen(out_w, "wb")
+    server = threading.Thread(
+        target=lambda: asyncio.run(MessageReader(stdin, protocol, stdout).serve(threading.Event())), daemon=True  # type: ignore[arg-type]
+    )
+    server.start()
+    filler = frame("filler", {"text": "y" * 2_000_000})
+    os.write(in_w, b"Content-Length: %d\r\n\r\n%s" % (len(frame("big", None)), frame("big", None)))
+
+    def send_filler() -> None:
+        view = memoryview(b"Content-Length: %d\r\n\r\n" % len(filler) + filler)
+        while view:
+            view = view[os.write(in_w, view) :]
+
+    sender = threading.Thread(target=send_filler, daemon=True)
+    sender.start()
+    sender.join(10)
+    assert not sender.is_alive(), "deadlock: the server stopped reading while its answer waited"
+    received = bytearray()
+    while len(received) < BigAnswers.SIZE:
+        received += os.read(out_r, 1 << 16)
+    os.close(in_w)
+    server.join(10)
+    assert protocol.handled == ["big", "filler"]
+    assert received.endswith(b"x" * 1000) and len(received) >= BigAnswers.SIZE
+    os.close(out_r)
