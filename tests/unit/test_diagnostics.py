@@ -185,6 +185,23 @@ def test_fa004_inside_annotated_and_security(api_db):
     assert codes(body, api_db) == ["FA004"]
 
 
+BOTH_CALL_RULES = 'def get_user():\n    yield 1\n\n@app.get("/")\ndef f(u: Annotated[int, Security(get_user())], q: str = Query(None, regex="^a")): ...\n'
+
+
+def test_fa002_and_fa004_share_one_walk_of_the_calls(api_db):
+    assert sorted(codes(BOTH_CALL_RULES, api_db)) == ["FA002", "FA004"]
+
+
+def test_a_failing_call_rule_is_dropped_without_the_other(api_db, monkeypatch):
+    import fastapi_docs_lsp.core.diagnostics as core_diagnostics
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("rule bug")
+
+    monkeypatch.setattr(core_diagnostics, "_check_called_dependency", broken)
+    assert codes(BOTH_CALL_RULES, api_db) == ["FA002"]
+
+
 # --------------------------------------------------------------------------------------
 # FA005 duplicate / FA006 shadowed routes
 

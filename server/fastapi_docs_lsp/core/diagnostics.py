@@ -645,50 +645,48 @@ def _binds(mod: _Module, name: str) -> bool:
     return name in mod.defs or name in mod.imports
 
 
-def _rule_deprecated_params(run: _Run) -> None:
-    table = run.db.deprecated_params() if run.db is not None else None
-    for call, offset in run.calls():
-        if not call.keywords:
+def _check_deprecated_params(run: _Run, call: ast.Call, offset: int, table: dict | None) -> None:
+    if not call.keywords:
+        return
+    for kw in call.keywords:
+        if kw.arg is None:
             continue
-        for kw in call.keywords:
-            if kw.arg is None:
-                continue
-            line = offset + kw.lineno - 1
-            col = node_span(kw, offset, run.lines).start
-            occ = run.analysis.at(line, col)
-            if occ is None or occ.kind != "keyword" or occ.param != kw.arg:
-                continue
-            public = public_path(occ.target, run.db)
-            message = None
-            if table is not None:
-                message = table.get(public, {}).get(kw.arg)
-                if message is None and run.db is not None:
-                    obj = run.db.get(occ.target)
-                    p = obj.param(kw.arg) if obj is not None else None
-                    message = p.deprecated if p is not None else None
-            elif public.split(".")[0] == "fastapi":
-                message = FALLBACK_DEPRECATED.get(public.rsplit(".", 1)[-1], {}).get(kw.arg)
-            if not message:
-                continue
-            present = {k.arg for k in call.keywords}
-            fixes: tuple[Fix, ...] = ()
-            if kw.arg == "regex" and "pattern" not in present:
-                fix = rename_keyword(kw, "pattern", offset, run.lines)
-                fixes = (fix,) if fix else ()
-            elif kw.arg == "example" and "examples" not in present:
-                fix = example_to_examples(kw, offset, run.lines)
-                fixes = (fix,) if fix else ()
-            short = " ".join(message.split())
-            short = re.sub(r"\s*Read more.*$", "", short)
-            span = Span(line, col, line, col + len(kw.arg))
-            run.emit(
-                "FA002",
-                f"`{kw.arg}` of `{public}` is deprecated: {short}",
-                span,
-                href=_deprecated_href(kw.arg, public, run),
-                tags=("deprecated",),
-                fixes=fixes,
-            )
+        line = offset + kw.lineno - 1
+        col = node_span(kw, offset, run.lines).start
+        occ = run.analysis.at(line, col)
+        if occ is None or occ.kind != "keyword" or occ.param != kw.arg:
+            continue
+        public = public_path(occ.target, run.db)
+        message = None
+        if table is not None:
+            message = table.get(public, {}).get(kw.arg)
+            if message is None and run.db is not None:
+                obj = run.db.get(occ.target)
+                p = obj.param(kw.arg) if obj is not None else None
+                message = p.deprecated if p is not None else None
+        elif public.split(".")[0] == "fastapi":
+            message = FALLBACK_DEPRECATED.get(public.rsplit(".", 1)[-1], {}).get(kw.arg)
+        if not message:
+            continue
+        present = {k.arg for k in call.keywords}
+        fixes: tuple[Fix, ...] = ()
+        if kw.arg == "regex" and "pattern" not in present:
+            fix = rename_keyword(kw, "pattern", offset, run.lines)
+            fixes = (fix,) if fix else ()
+        elif kw.arg == "example" and "examples" not in present:
+            fix = example_to_examples(kw, offset, run.lines)
+            fixes = (fix,) if fix else ()
+        short = " ".join(message.split())
+        short = re.sub(r"\s*Read more.*$", "", short)
+        span = Span(line, col, line, col + len(kw.arg))
+        run.emit(
+            "FA002",
+            f"`{kw.arg}` of `{public}` is deprecated: {short}",
+            span,
+            href=_deprecated_href(kw.arg, public, run),
+            tags=("deprecated",),
+            fixes=fixes,
+        )
 
 
 def _deprecated_href(param: str, public: str, run: _Run) -> str | None:
@@ -737,27 +735,50 @@ def _in_repaired(analysis: ModuleAnalysis, line: int) -> bool:
     return i >= 0 and analysis.chunks[i].repaired
 
 
-def _rule_called_dependency(run: _Run) -> None:
+def _check_called_dependency(run: _Run, call: ast.Call, offset: int) -> None:
     mod = run.mod
+    line = offset + call.lineno - 1
+    if mod.marker(call, line) not in DEPENDENCY_MARKERS:
+        return
+    inner = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "dependency"), None)
+    if not isinstance(inner, ast.Call):
+        return
+    reason = _non_callable_result(mod, inner, line)
+    if reason is None:
+        return
+    func_text = ast.unparse(inner.func)
+    marker = mod.marker(call, line)
+    fix = uncall(inner, offset, run.lines)
+    run.emit(
+        "FA004",
+        f"`{marker}` expects a callable, but `{ast.unparse(inner)}` passes the result of calling `{func_text}` ({reason}); pass `{func_text}` itself",
+        node_span(inner, offset, run.lines),
+        fixes=(fix,) if fix else (),
+    )
+
+
+def _rule_calls(run: _Run) -> None:
+    """FA002 and FA004 look at every call of the module: one walk for both (a module beyond the
+    tree cache is parsed again for each walk). A rule that fails is dropped with what it found,
+    as ``diagnose`` does for whole rules."""
+    checks: list[tuple[str, Callable[[ast.Call, int], None]]] = []
+    if run.on("FA002"):
+        table = run.db.deprecated_params() if run.db is not None else None
+        checks.append(("FA002", lambda call, offset: _check_deprecated_params(run, call, offset, table)))
+    if run.on("FA004"):
+        checks.append(("FA004", lambda call, offset: _check_called_dependency(run, call, offset)))
+    failed: set[str] = set()
     for call, offset in run.calls():
-        line = offset + call.lineno - 1
-        if mod.marker(call, line) not in DEPENDENCY_MARKERS:
-            continue
-        inner = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "dependency"), None)
-        if not isinstance(inner, ast.Call):
-            continue
-        reason = _non_callable_result(mod, inner, line)
-        if reason is None:
-            continue
-        func_text = ast.unparse(inner.func)
-        marker = mod.marker(call, line)
-        fix = uncall(inner, offset, run.lines)
-        run.emit(
-            "FA004",
-            f"`{marker}` expects a callable, but `{ast.unparse(inner)}` passes the result of calling `{func_text}` ({reason}); pass `{func_text}` itself",
-            node_span(inner, offset, run.lines),
-            fixes=(fix,) if fix else (),
-        )
+        for code, check in checks:
+            if code in failed:
+                continue
+            try:
+                check(call, offset)
+            except Exception:
+                log.exception("rule %s failed", code)
+                failed.add(code)
+    if failed:
+        run.out[:] = [d for d in run.out if d.code not in failed]
 
 
 def _non_callable_result(mod: _Module, inner: ast.Call, line: int) -> str | None:
@@ -982,9 +1003,8 @@ def _rule_prefer_annotated(run: _Run) -> None:
 
 _RUNNERS: list[tuple[tuple[str, ...], Callable[[_Run], None]]] = [
     (("FA001",), _rule_path_params),
-    (("FA002",), _rule_deprecated_params),
+    (("FA002", "FA004"), _rule_calls),
     (("FA003",), _rule_on_event),
-    (("FA004",), _rule_called_dependency),
     (("FA005", "FA006"), _rule_routes_order),
     (("FA007",), _rule_unused_router),
     (("FA008",), _rule_redundant_response_model),
