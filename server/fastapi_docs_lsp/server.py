@@ -62,6 +62,7 @@ class FastAPIDocsServer(LanguageServer):
         self._document_listeners: dict[str, list[Callable[[Any, Any], None]]] = {}
         self._paths: dict[str, str] = {}
         self._worker: ThreadPoolExecutor | None = None
+        self.stopping = False  # set by shutdown(): background work that has not started skips
 
     def start_io(self, stdin=None, stdout=None) -> None:
         """pygls' stdio loop, with messages read ahead and raw handlers (transport.py)."""
@@ -85,6 +86,7 @@ class FastAPIDocsServer(LanguageServer):
             self.shutdown()
 
     def shutdown(self) -> None:
+        self.stopping = True
         super().shutdown()
         if self._worker is not None:
             self._worker.shutdown(wait=False, cancel_futures=True)

@@ -81,6 +81,7 @@ def served(cache_dir):
 
     loop.run_until_complete(start())
     yield ls, out
+    ls.shutdown()  # its delayed route scan must not run into later tests
     loop.close()
     asyncio.set_event_loop(None)
 

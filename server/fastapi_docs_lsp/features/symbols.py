@@ -99,6 +99,8 @@ def start_background_scan(ls) -> None:
 
 def _safe_scan(ls, delay: float = 0.0) -> None:
     time.sleep(delay)
+    if ls.stopping:
+        return
     try:
         with background_work():  # yields to requests that arrive meanwhile
             scan(ls)
