@@ -551,21 +551,16 @@ class _Run:
     def on(self, code: str) -> bool:
         return self.severities.get(code, "off") in SEVERITIES
 
-    def calls(self) -> Iterator[tuple[ast.Call, int]]:
+    def nodes(self) -> Iterator[tuple[ast.AST, int]]:
+        """Every node of the module's chunks that parsed without repair, with the chunk's line."""
         for chunk in self.analysis.chunks:
-            if chunk.tree is None or chunk.repaired:
+            if chunk.repaired:
                 continue
-            for node in ast.walk(chunk.tree):
-                if isinstance(node, ast.Call):
-                    yield node, chunk.start_line
-
-    def functions(self) -> Iterator[tuple[ast.FunctionDef | ast.AsyncFunctionDef, int]]:
-        for chunk in self.analysis.chunks:
-            if chunk.tree is None or chunk.repaired:
+            tree = chunk.tree
+            if tree is None:
                 continue
-            for node in ast.walk(chunk.tree):
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    yield node, chunk.start_line
+            for node in ast.walk(tree):
+                yield node, chunk.start_line
 
 
 def _rule_path_params(run: _Run) -> None:
@@ -757,28 +752,37 @@ def _check_called_dependency(run: _Run, call: ast.Call, offset: int) -> None:
     )
 
 
-def _rule_calls(run: _Run) -> None:
-    """FA002 and FA004 look at every call of the module: one walk for both (a module beyond the
-    tree cache is parsed again for each walk). A rule that fails is dropped with what it found,
-    as ``diagnose`` does for whole rules."""
-    checks: list[tuple[str, Callable[[ast.Call, int], None]]] = []
+def _rule_node_checks(run: _Run) -> None:
+    """FA002 and FA004 look at every call of the module, FA009 at every def: one walk for the
+    three (a module beyond the tree cache is parsed again for each walk). A check that fails is
+    dropped with what it found, as ``diagnose`` does for whole rules."""
+    checks: list[tuple[str, type | tuple[type, ...], Callable[[Any, int], None]]] = []
     if run.on("FA002"):
         table = run.db.deprecated_params() if run.db is not None else None
-        checks.append(("FA002", lambda call, offset: _check_deprecated_params(run, call, offset, table)))
+        checks.append(("FA002", ast.Call, lambda call, offset: _check_deprecated_params(run, call, offset, table)))
     if run.on("FA004"):
-        checks.append(("FA004", lambda call, offset: _check_called_dependency(run, call, offset)))
+        checks.append(("FA004", ast.Call, lambda call, offset: _check_called_dependency(run, call, offset)))
     failed: set[str] = set()
-    for call, offset in run.calls():
-        for code, check in checks:
-            if code in failed:
+    if run.on("FA009"):
+        try:
+            import_edit = None if _binds(run.mod, "Annotated") else import_annotated_edit(run.analysis.chunks, run.lines)
+            checks.append(("FA009", _FUNCTIONS, lambda fn, offset: _check_prefer_annotated(run, fn, offset, import_edit)))
+        except Exception:
+            log.exception("rule FA009 failed")
+    for node, offset in run.nodes():
+        for code, kind, check in checks:
+            if code in failed or not isinstance(node, kind):
                 continue
             try:
-                check(call, offset)
+                check(node, offset)
             except Exception:
                 log.exception("rule %s failed", code)
                 failed.add(code)
     if failed:
         run.out[:] = [d for d in run.out if d.code not in failed]
+
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def _non_callable_result(mod: _Module, inner: ast.Call, line: int) -> str | None:
@@ -977,38 +981,35 @@ def _rule_redundant_response_model(run: _Run) -> None:
             )
 
 
-def _rule_prefer_annotated(run: _Run) -> None:
+def _check_prefer_annotated(run: _Run, fn: ast.FunctionDef | ast.AsyncFunctionDef, offset: int, import_edit: TextEdit | None) -> None:
     mod = run.mod
-    import_edit: TextEdit | None = None if _binds(mod, "Annotated") else import_annotated_edit(run.analysis.chunks, run.lines)
-    for fn, offset in run.functions():
-        args = fn.args
-        positional = [*args.posonlyargs, *args.args]
-        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
-        line = offset + fn.lineno - 1
-        for arg, default in [*zip(positional, defaults), *zip(args.kwonlyargs, args.kw_defaults)]:
-            marker = mod.marker(default, line)
-            if marker is None:
-                continue
-            assert isinstance(default, ast.Call)
-            fix = to_annotated(fn, arg, default, marker, offset, run.lines, import_edit)
-            start = node_span(arg, offset, run.lines)
-            end = node_span(default, offset, run.lines)
-            run.emit(
-                "FA009",
-                f"Declare `{arg.arg}` with `Annotated[..., {marker}(...)]` instead of a `{marker}(...)` default",
-                Span(start.line, start.start, end.end_line, end.end),
-                fixes=(fix,) if fix else (),
-            )
+    args = fn.args
+    positional = [*args.posonlyargs, *args.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    line = offset + fn.lineno - 1
+    for arg, default in [*zip(positional, defaults), *zip(args.kwonlyargs, args.kw_defaults)]:
+        marker = mod.marker(default, line)
+        if marker is None:
+            continue
+        assert isinstance(default, ast.Call)
+        fix = to_annotated(fn, arg, default, marker, offset, run.lines, import_edit)
+        start = node_span(arg, offset, run.lines)
+        end = node_span(default, offset, run.lines)
+        run.emit(
+            "FA009",
+            f"Declare `{arg.arg}` with `Annotated[..., {marker}(...)]` instead of a `{marker}(...)` default",
+            Span(start.line, start.start, end.end_line, end.end),
+            fixes=(fix,) if fix else (),
+        )
 
 
 _RUNNERS: list[tuple[tuple[str, ...], Callable[[_Run], None]]] = [
     (("FA001",), _rule_path_params),
-    (("FA002", "FA004"), _rule_calls),
+    (("FA002", "FA004", "FA009"), _rule_node_checks),
     (("FA003",), _rule_on_event),
     (("FA005", "FA006"), _rule_routes_order),
     (("FA007",), _rule_unused_router),
     (("FA008",), _rule_redundant_response_model),
-    (("FA009",), _rule_prefer_annotated),
 ]
 
 
