@@ -6,7 +6,6 @@ import json
 import os
 import select
 import subprocess
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,6 @@ class StdioClient:
         )
         self._id = 0
         self._responses: dict[int, Any] = {}
-        self._lock = threading.Lock()
         self._fd = self.proc.stdout.fileno()
         self._buffer = bytearray()
         self._arrived = 0.0  # perf_counter() when the last message read was complete
@@ -94,35 +92,32 @@ class StdioClient:
 
     def pump(self, timeout: float = 0.0) -> None:
         """Handle what the server sent while the client was idle (waiting up to ``timeout``)."""
-        with self._lock:
-            msg = self._next_message(timeout)
-            while msg is not None:
-                self._dispatch(msg)
-                msg = self._next_message(0.0)
+        msg = self._next_message(timeout)
+        while msg is not None:
+            self._dispatch(msg)
+            msg = self._next_message(0.0)
 
     def request(self, method: str, params: Any, timeout: float = 120.0) -> Any:
-        with self._lock:
-            self._id += 1
-            rid = self._id
-            data = self._frame({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
-            deadline = time.monotonic() + timeout
-            sent = time.perf_counter()
-            self._write(data)
-            while rid not in self._responses:
-                left = deadline - time.monotonic()
-                msg = self._next_message(left) if left > 0 else None
-                if msg is None:
-                    raise TimeoutError(method)
-                self._dispatch(msg)
-            self.last_latency = self._arrived - sent
-            msg = self._responses.pop(rid)
+        self._id += 1
+        rid = self._id
+        data = self._frame({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
+        deadline = time.monotonic() + timeout
+        sent = time.perf_counter()
+        self._write(data)
+        while rid not in self._responses:
+            left = deadline - time.monotonic()
+            msg = self._next_message(left) if left > 0 else None
+            if msg is None:
+                raise TimeoutError(method)
+            self._dispatch(msg)
+        self.last_latency = self._arrived - sent
+        msg = self._responses.pop(rid)
         if "error" in msg:
             raise RuntimeError(f"{method}: {msg['error']}")
         return msg.get("result")
 
     def notify(self, method: str, params: Any) -> None:
-        with self._lock:
-            self._send({"jsonrpc": "2.0", "method": method, "params": params})
+        self._send({"jsonrpc": "2.0", "method": method, "params": params})
 
     # ---- LSP helpers ---------------------------------------------------------------------
     def initialize(self, root: Path, options: dict | None = None, capabilities: dict | None = None) -> Any:

@@ -47,10 +47,6 @@ class Chunk:
         self._parsed = parsed  # False when even the repaired chunk cannot be parsed
 
     @property
-    def text(self) -> str:
-        return self._key[1] if isinstance(self._key, tuple) else self._key
-
-    @property
     def tree(self) -> ast.Module | None:
         """The chunk's AST (``None`` when it cannot be parsed), from the cache or parsed again."""
         if not self._parsed:

@@ -15,7 +15,6 @@ import logging
 from dataclasses import dataclass
 
 from lsprotocol import types
-from pygls.uris import to_fs_path
 
 from ..core.analysis import ModuleAnalysis
 from ..core.completion import Completion, CompletionOptions, Item, Snapshot, complete, documentation, warm_documentation
@@ -70,7 +69,7 @@ def client_features(ls) -> ClientFeatures:
 def document_snapshot(ls, uri: str, doc, text: str) -> Snapshot:
     """The analysis to complete with: this version's if made, else the previous one, line-mapped."""
     project = ls.project
-    path = to_fs_path(uri) or uri
+    path = ls.path_of(uri)
     version = getattr(doc, "version", None)
     key = project.analysis_key(text, version)
     latest = project.latest_analysis(path)
@@ -180,7 +179,7 @@ def register(server) -> None:
             options = CompletionOptions(
                 snippets=features.snippets, markdown=features.markdown, defer_documentation=features.resolve_documentation
             )
-            path = to_fs_path(uri) or uri
+            path = ls.path_of(uri)
             result = complete(
                 snapshot,
                 line,

@@ -10,13 +10,8 @@ import asyncio
 import logging
 
 from lsprotocol import types
-from pygls.uris import to_fs_path
 
 log = logging.getLogger(__name__)
-
-
-def _path(uri: str) -> str:
-    return to_fs_path(uri) or uri
 
 
 def register(server) -> None:
@@ -48,15 +43,15 @@ def register(server) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls, params: types.DidSaveTextDocumentParams) -> None:
-        ls.project.file_changed(_path(params.text_document.uri))
+        ls.project.file_changed(ls.path_of(params.text_document.uri))
         ls.document_event("save", params)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls, params: types.DidCloseTextDocumentParams) -> None:
-        ls.project.forget(_path(params.text_document.uri))
+        ls.project.forget(ls.path_of(params.text_document.uri))
         ls.document_event("close", params)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(ls, params: types.DidChangeWatchedFilesParams) -> None:
         for change in params.changes:
-            ls.project.file_changed(_path(change.uri))
+            ls.project.file_changed(ls.path_of(change.uri))
