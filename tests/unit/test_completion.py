@@ -462,35 +462,35 @@ def test_keyword_documentation_has_the_param_doc_and_a_link(loaded_project):
 # ---------------------------------------------------------------- an older analysis while typing
 
 
-def test_stale_analysis_is_reused_while_typing_inside_a_call(api_db):
-    old_text = "from fastapi import APIRouter\nrouter = APIRouter()\n\n\ndef f():\n    pass\n"
-    old = analyze(old_text, db=api_db)
-    new_text, line, col = _split('from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.get("/{x}", resp<|>\n\ndef f():\n    pass\n')
+def _stale(old_text: str, marked_new_text: str, db):
+    """A snapshot of the new text that holds the old text's analysis, and a record of refreshes."""
+    old = analyze(old_text, db=db)
+    new_text, line, col = _split(marked_new_text)
     lines = new_text.split("\n")
-    calls = []
+    calls: list[int] = []
 
     def refresh():
         calls.append(1)
-        return analyze(new_text, db=api_db)
+        return analyze(new_text, db=db)
 
-    snap = Snapshot(lines, old, LineMap.between(old.lines, lines), refresh)
+    return Snapshot(lines, old, LineMap.between(old.lines, lines), refresh), line, col, calls
+
+
+def test_stale_analysis_is_reused_while_typing_inside_a_call(api_db):
+    snap, line, col, calls = _stale(
+        "from fastapi import APIRouter\nrouter = APIRouter()\n\n\ndef f():\n    pass\n",
+        'from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.get("/{x}", resp<|>\n\ndef f():\n    pass\n',
+        api_db,
+    )
     result = complete(snap, line, col, api_db, None, DEFER)
     assert "response_model=" in labels(result)
     assert calls == []  # the old bindings were enough
 
 
 def test_stale_analysis_refreshed_when_the_edit_binds_a_needed_name(api_db):
-    old_text = "from fastapi import FastAPI\napp = FastAPI()\n\n"
-    old = analyze(old_text, db=api_db)
-    new_text, line, col = _split("from fastapi import FastAPI, status\napp = FastAPI()\nstatus.<|>")
-    lines = new_text.split("\n")
-    calls = []
-
-    def refresh():
-        calls.append(1)
-        return analyze(new_text, db=api_db)
-
-    snap = Snapshot(lines, old, LineMap.between(old.lines, lines), refresh)
+    snap, line, col, calls = _stale(
+        "from fastapi import FastAPI\napp = FastAPI()\n\n", "from fastapi import FastAPI, status\napp = FastAPI()\nstatus.<|>", api_db
+    )
     assert "HTTP_200_OK" in labels(complete(snap, line, col, api_db, None, DEFER))
     assert calls == [1]
 
