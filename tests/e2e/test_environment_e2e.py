@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import ClientServerConfig, LanguageClient
 
 from ..conftest import WORKSPACE
-from .conftest import SERVER_CMD, SERVER_ENV, open_doc, position_of, wait_ready
+from .conftest import SERVER_CMD, SERVER_ENV, init_params, open_doc, position_of, wait_ready
 
 DEPENDS_SRC = "from fastapi import Depends, FastAPI\napp = FastAPI()\n\ndef dep():\n    return 1\n\n@app.get('/')\ndef root(x=Depends(dep)):\n    return x\n"
 
@@ -28,14 +28,7 @@ def _fake_env(root: Path, fastapi_init: str | None) -> Path:
 
 
 async def _start(lsp_client: LanguageClient, root: Path, options: dict) -> None:
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            root_uri=root.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
-            initialization_options={"fastapi": options},
-        )
-    )
+    await lsp_client.initialize_session(init_params("visual-studio-code", options, root))
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_CMD, server_env=SERVER_ENV))

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import ClientServerConfig, LanguageClient
 
 from ..unit.test_hostile import Listener, evil_docs_folder, evil_workspace, sparse
-from .conftest import wait_ready
+from .conftest import init_params, wait_ready
 
 
 def server_in(cwd: Path, cache: Path) -> ClientServerConfig:
@@ -31,14 +31,7 @@ def server_in(cwd: Path, cache: Path) -> ClientServerConfig:
 async def start(config: ClientServerConfig, root: Path, options: dict) -> LanguageClient:
     client = await config.start()
     client.set_configuration({"fastapi": options})
-    await client.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            root_uri=root.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
-            initialization_options={"fastapi": options},
-        )
-    )
+    await client.initialize_session(init_params("visual-studio-code", options, root))
     return client
 
 
