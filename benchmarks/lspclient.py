@@ -11,6 +11,22 @@ from pathlib import Path
 from typing import Any
 
 
+def take_message(buffer: bytearray) -> bytes | None:
+    """Remove the first complete ``Content-Length``-framed message from ``buffer``; its body."""
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    length = 0
+    for line in bytes(buffer[:end]).split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":")[1])
+    if len(buffer) < end + 4 + length:
+        return None
+    body = bytes(buffer[end + 4 : end + 4 + length])
+    del buffer[: end + 4 + length]
+    return body
+
+
 class StdioClient:
     """Requests are answered in the calling thread: it writes, then reads until its response.
 
@@ -62,17 +78,10 @@ class StdioClient:
         """The next message from the server, or None when none arrives within ``timeout``."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            end = self._buffer.find(b"\r\n\r\n")
-            if end >= 0:
-                length = 0
-                for line in bytes(self._buffer[:end]).split(b"\r\n"):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":")[1])
-                if len(self._buffer) >= end + 4 + length:
-                    self._arrived = time.perf_counter()
-                    body = bytes(self._buffer[end + 4 : end + 4 + length])
-                    del self._buffer[: end + 4 + length]
-                    return json.loads(body)
+            body = take_message(self._buffer)
+            if body is not None:
+                self._arrived = time.perf_counter()
+                return json.loads(body)
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
                 return None

@@ -10,6 +10,8 @@ import json
 import os
 import sys
 
+from lspclient import take_message  # this folder is first on sys.path when run as a script
+
 
 def main() -> int:
     buffer = bytearray()
@@ -19,15 +21,11 @@ def main() -> int:
         if not data:
             return 0
         buffer += data
-        while (end := buffer.find(b"\r\n\r\n")) >= 0:
-            length = next(int(h.split(b":")[1]) for h in bytes(buffer[:end]).split(b"\r\n") if h.lower().startswith(b"content-length"))
-            if len(buffer) < end + 4 + length:
-                break
-            message = json.loads(bytes(buffer[end + 4 : end + 4 + length]))
-            del buffer[: end + 4 + length]
+        while (body := take_message(buffer)) is not None:
+            message = json.loads(body)
             if "id" in message and "method" in message:
-                body = json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": None}).encode()
-                out.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+                answer = json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": None}).encode()
+                out.write(b"Content-Length: %d\r\n\r\n" % len(answer) + answer)
                 out.flush()
             if message.get("method") == "exit":
                 return 0
