@@ -312,7 +312,7 @@ class RawClient:
         self._stderr = asyncio.create_task(_drain(proc.stderr))
 
     @classmethod
-    async def start(cls, command: list[str], settings: dict, root: Path) -> "RawClient":
+    async def start(cls, command: list[str], settings: dict, root: Path) -> RawClient:
         proc = await asyncio.create_subprocess_exec(
             *command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=str(root), limit=2**26
         )

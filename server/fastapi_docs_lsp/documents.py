@@ -11,7 +11,7 @@ splicing the lines it touches, and joins the full text lazily (once per version)
 from __future__ import annotations
 
 import re
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from lsprotocol import types
 from pygls.workspace import Workspace
@@ -48,7 +48,7 @@ def _content_length(line: str) -> int:
 class SyncedDocument(TextDocument):
     """A ``TextDocument`` whose incremental changes touch only the lines they edit."""
 
-    def __init__(self, uri: str, source: Optional[str] = None, *args, **kwargs) -> None:
+    def __init__(self, uri: str, source: str | None = None, *args, **kwargs) -> None:
         super().__init__(uri, source, *args, **kwargs)
         self._line_list: list[str] | None = split_lines(source) if source is not None else None
         self._joined: str | None = source
@@ -169,9 +169,9 @@ class SyncedWorkspace(Workspace):
     def _create_text_document(
         self,
         doc_uri: str,
-        source: Optional[str] = None,
-        version: Optional[int] = None,
-        language_id: Optional[str] = None,
+        source: str | None = None,
+        version: int | None = None,
+        language_id: str | None = None,
     ) -> TextDocument:
         if source is None:  # a file that is not open: read from disk, carefully
             return DiskDocument(

@@ -27,7 +27,8 @@ import re
 import select
 import threading
 from collections import deque
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO
+from collections.abc import Callable
 
 from pygls.exceptions import JsonRpcException, JsonRpcRequestCancelled
 from pygls.protocol import LanguageServerProtocol
@@ -159,7 +160,7 @@ class PipeWriter:
         self._thread = threading.get_ident()
 
     @classmethod
-    async def open(cls, loop: asyncio.AbstractEventLoop, stdout: BinaryIO, on_lost: Callable[[], None]) -> "PipeWriter | None":
+    async def open(cls, loop: asyncio.AbstractEventLoop, stdout: BinaryIO, on_lost: Callable[[], None]) -> PipeWriter | None:
         """A writer over ``stdout``, or None where asyncio cannot drive it (a regular file,
         Windows): the caller keeps its blocking writer then."""
 

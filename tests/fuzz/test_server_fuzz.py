@@ -13,7 +13,6 @@ import itertools
 import os
 from typing import Any
 
-import pytest
 import pytest_lsp
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -80,8 +80,8 @@ class Scope:
     start: int
     end: int
     bindings: dict[str, list[tuple[int, Ref | None]]] = field(default_factory=dict)
-    parent: "Scope | None" = None
-    children: list["Scope"] = field(default_factory=list)
+    parent: Scope | None = None
+    children: list[Scope] = field(default_factory=list)
     _child_starts: list[int] | None = None  # start lines of ``children``, built on first look-up
     base: str | None = None  # for a class scope: the FastAPI class it derives from
 

@@ -18,7 +18,8 @@ import re
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 log = logging.getLogger(__name__)
 
@@ -498,7 +499,7 @@ class ApiDB:
                 self._aliases.setdefault(obj.public, path)
 
     @classmethod
-    def empty(cls) -> "ApiDB":
+    def empty(cls) -> ApiDB:
         return cls({})
 
     def __len__(self) -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from contextlib import contextmanager
-from typing import Iterator
+from collections.abc import Iterator
 
 #: seconds without a request after which background work resumes
 QUIET = 0.002

@@ -24,7 +24,8 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
+from collections.abc import Callable
 
 from . import status_codes
 from .analysis import ModuleAnalysis, Occurrence, Ref, _attr_value, absolute_import, innermost_scope, lookup, member_ref
@@ -170,7 +171,7 @@ class Snapshot:
         self._dirty: set[str] | None | bool = False  # False: not computed yet
 
     @classmethod
-    def of(cls, analysis: ModuleAnalysis) -> "Snapshot":
+    def of(cls, analysis: ModuleAnalysis) -> Snapshot:
         return cls(analysis.lines, analysis)
 
     @property
@@ -244,7 +245,7 @@ class Snapshot:
 # --------------------------------------------------------------------------------------
 # per-analysis data, computed once
 
-_DERIVED: "OrderedDict[int, tuple[ModuleAnalysis, dict[str, Any]]]" = OrderedDict()
+_DERIVED: OrderedDict[int, tuple[ModuleAnalysis, dict[str, Any]]] = OrderedDict()
 
 
 def _derived(analysis: ModuleAnalysis) -> dict[str, Any]:
@@ -294,7 +295,7 @@ def _safe_start(snapshot: Snapshot, line: int) -> int:
 # --------------------------------------------------------------------------------------
 # documentation (rendered like hover, cached)
 
-_DOCS_CACHE: "OrderedDict[tuple, str | None]" = OrderedDict()
+_DOCS_CACHE: OrderedDict[tuple, str | None] = OrderedDict()
 _DOCS_OWNER: list[Any] = [None, None]
 _DOCS_LOCK = threading.Lock()
 
@@ -1111,7 +1112,7 @@ def _is_response(db: ApiDB, obj: ApiObject, depth: int = 0) -> bool:
     return False
 
 
-_MEMBERS_CACHE: "OrderedDict[tuple[int, str], list[tuple[str, str, ApiObject]]]" = OrderedDict()
+_MEMBERS_CACHE: OrderedDict[tuple[int, str], list[tuple[str, str, ApiObject]]] = OrderedDict()
 
 
 def _module_members(db: ApiDB, mod: ApiObject, module: str) -> list[tuple[str, str, ApiObject]]:
@@ -1130,7 +1131,7 @@ def _module_members(db: ApiDB, mod: ApiObject, module: str) -> list[tuple[str, s
         obj = db.get(target)
         if obj is None:
             continue
-        if not obj.path.split(".", 1)[0] in ("fastapi", "starlette"):
+        if obj.path.split(".", 1)[0] not in ("fastapi", "starlette"):
             continue
         own = obj.path.startswith(canonical + ".")
         exported = obj.public in (f"{module}.{name}", f"{canonical}.{name}") or obj.public.startswith((module + ".", canonical + "."))

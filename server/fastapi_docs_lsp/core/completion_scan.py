@@ -335,7 +335,7 @@ class LineMap:
     new_count: int
 
     @classmethod
-    def between(cls, old: list[str], new: list[str]) -> "LineMap":
+    def between(cls, old: list[str], new: list[str]) -> LineMap:
         limit = min(len(old), len(new))
         p = 0
         while p < limit and old[p] == new[p]:

@@ -29,7 +29,8 @@ import ast
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 
 from .analysis import ApiLookup, ModuleAnalysis, Ref, _attr_value, absolute_import, innermost_scope, lookup, member_ref
 from .fixes import (
@@ -262,7 +263,7 @@ class _Unknown(Exception):
 class _Declared:
     """Collects the parameter names a path operation declares, following its dependencies."""
 
-    def __init__(self, load_module: Callable[[str], "_Module | None"] | None) -> None:
+    def __init__(self, load_module: Callable[[str], _Module | None] | None) -> None:
         self.load_module = load_module
         self.seen: set[tuple] = set()
 

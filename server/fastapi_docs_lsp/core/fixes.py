@@ -23,11 +23,11 @@ class TextEdit:
     new_text: str
 
     @classmethod
-    def replace(cls, span: Span, new_text: str) -> "TextEdit":
+    def replace(cls, span: Span, new_text: str) -> TextEdit:
         return cls(span.line, span.start, span.end_line, span.end, new_text)
 
     @classmethod
-    def insert(cls, line: int, col: int, new_text: str) -> "TextEdit":
+    def insert(cls, line: int, col: int, new_text: str) -> TextEdit:
         return cls(line, col, line, col, new_text)
 
 

@@ -15,7 +15,7 @@ import ast
 import re
 import threading
 from collections import OrderedDict
-from typing import Callable
+from collections.abc import Callable
 
 from .background import pause_point
 

@@ -24,7 +24,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from .analysis import (
     ApiLookup,
@@ -81,7 +81,7 @@ class Span:
     def contains(self, line: int, col: int) -> bool:
         return (self.line, self.start) <= (line, col) <= (self.end_line, self.end)
 
-    def overlaps(self, other: "Span") -> bool:
+    def overlaps(self, other: Span) -> bool:
         return (self.line, self.start) <= (other.end_line, other.end) and (other.line, other.start) <= (self.end_line, self.end)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from .analysis import ApiLookup, ModuleAnalysis, Ref, analyze
 

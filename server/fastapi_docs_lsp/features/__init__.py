@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 FEATURES = ("lifecycle", "hover", "commands", "completion", "diagnostics", "symbols", "code_actions", "debug")
 
 
-def register_all(server: "FastAPIDocsServer") -> None:
+def register_all(server: FastAPIDocsServer) -> None:
     for name in FEATURES:
         try:
             module = importlib.import_module(f"{__name__}.{name}")

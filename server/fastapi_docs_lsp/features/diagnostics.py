@@ -38,7 +38,7 @@ def _settings_key(ls) -> str:
     return hexdigest(repr((d.enabled, sorted(d.rules.items()))), 8)
 
 
-def _state_key(ls, snap: "Snapshot") -> str:
+def _state_key(ls, snap: Snapshot) -> str:
     from .symbols import route_index
 
     index = route_index(ls, create=False)

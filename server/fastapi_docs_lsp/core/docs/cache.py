@@ -15,7 +15,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from ..digest import hasher, hexdigest
+from ..digest import hexdigest
 from .model import Section
 
 log = logging.getLogger(__name__)
