@@ -8,11 +8,11 @@ is executed: the files are only read and parsed.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from collections.abc import Callable
 
 from .analysis import ApiLookup, ModuleAnalysis, Ref, analyze
+from .files import read_regular_text, regular_file_size
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +81,9 @@ class WorkspaceModules:
 
     def analysis_for(self, path: str, seen: frozenset[str] = frozenset()) -> ModuleAnalysis | None:
         key = str(Path(path))
-        try:
-            if os.path.getsize(key) > self.max_file_size:
-                return None
-        except OSError:
-            pass
+        size = regular_file_size(key)
+        if size is not None and size > self.max_file_size:
+            return None
         text = self._read_text(key)
         if text is None:
             return None
@@ -133,16 +131,6 @@ def is_package_file(path: str) -> bool:
 
 
 def read_file_text(path: str, max_size: int = 3_000_000) -> str | None:
-    """Read a source file defensively: size-capped, binary files refused, bad UTF-8 replaced."""
-    try:
-        size = os.path.getsize(path)
-        if size > max_size:
-            log.info("skipping %s: %d bytes is above the %d-byte limit", path, size, max_size)
-            return None
-        data = Path(path).read_bytes()
-    except OSError:
-        return None
-    if b"\x00" in data[:8192]:
-        log.info("skipping %s: looks binary", path)
-        return None
-    return data.decode("utf-8", errors="replace")
+    """Read a source file defensively: regular files only (never a device, FIFO or socket, even
+    through a symlink), size-capped, binary files refused, bad UTF-8 replaced."""
+    return read_regular_text(path, max_size)

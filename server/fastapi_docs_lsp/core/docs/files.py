@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..files import read_regular_bytes
+
 log = logging.getLogger(__name__)
 
 #: Files larger than this are skipped (FastAPI's largest page, the release notes, is ~0.7 MB).
@@ -51,14 +53,7 @@ def read_text(path: Path, root: Path, *, max_bytes: int = MAX_FILE_BYTES, quiet:
         report("docs: skipping %s: it points outside %s", path, root)
         return None
     try:
-        st = real.stat()
-        if not real.is_file():
-            report("docs: skipping %s: not a regular file", path)
-            return None
-        if st.st_size > max_bytes:
-            report("docs: skipping %s: %d bytes is over the %d-byte limit", path, st.st_size, max_bytes)
-            return None
-        data = real.read_bytes()
+        data = read_regular_bytes(real, max_bytes)  # regular files only: no FIFO, device or socket
     except OSError as exc:
         report("docs: skipping %s: %s", path, exc)
         return None

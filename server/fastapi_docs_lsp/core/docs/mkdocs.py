@@ -35,10 +35,11 @@ _REPO_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
 _REPO_SEARCH_LEVELS = 3
 
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_ADMONITION_OPEN_RE = re.compile(r"^(/{3,})\s*([A-Za-z][\w-]*)\s*(?:\|\s*(.*?))?\s*$")
+# Only the head of an admonition line is matched by a regex; the rest is split by hand (a
+# ``\s*(?:\|\s*(.*?))?\s*$`` tail backtracks quadratically on a long line of spaces).
+_ADMONITION_HEAD_RE = re.compile(r"(/{3,})\s*([A-Za-z][\w-]*)")
 _ADMONITION_CLOSE_RE = re.compile(r"^(/{3,})\s*$")
 _DIRECTIVE_RE = re.compile(r"^:::\s+([A-Za-z_][\w.]*)\s*$")
-_STAR_INCLUDE_RE = re.compile(r"^\s*\{\*\s*(\S+)(.*?)\*\}\s*$")
 _BANG_INCLUDE_RE = re.compile(r"^\s*\{!>?\s*(\S+?)\s*!\}\s*$")
 _LN_RE = re.compile(r"\bln\[([0-9:,\s]+)\]")
 _MEMBER_RE = re.compile(r"^\s+-\s+([A-Za-z_]\w*)\s*$")
@@ -151,6 +152,28 @@ def _category(rel: str) -> str:
     return first if first in CATEGORY_TITLES else "general"
 
 
+def _admonition_open(line: str) -> tuple[int, str, str] | None:
+    """``/// note | Title`` -> ``(3, "note", "Title")``; ``None`` for any other line."""
+    m = _ADMONITION_HEAD_RE.match(line)
+    if m is None:
+        return None
+    rest = line[m.end() :].strip()
+    if rest and not rest.startswith("|"):
+        return None
+    return len(m.group(1)), m.group(2).lower(), rest[1:].strip()
+
+
+def _star_include(line: str) -> tuple[str, str] | None:
+    """``{* ../../docs_src/x.py hl[3] *}`` -> ``("../../docs_src/x.py", "hl[3]")``."""
+    stripped = line.strip()
+    if len(stripped) < 5 or not (stripped.startswith("{*") and stripped.endswith("*}")):
+        return None
+    parts = stripped[2:-2].split(None, 1)
+    if not parts:
+        return None
+    return parts[0], parts[1] if len(parts) > 1 else ""
+
+
 def _preprocess(lines: list[str]) -> tuple[list[str], list[_Directive], list[_Include]]:
     """Rewrite admonitions/directives line by line (same line count) and find includes."""
     out: list[str] = []
@@ -180,16 +203,16 @@ def _preprocess(lines: list[str]) -> tuple[list[str], list[_Directive], list[_In
             out.append(prefix + line)
             i += 1
             continue
-        opened = _ADMONITION_OPEN_RE.match(line)
+        opened = _admonition_open(line)
         if opened:
-            kind, title = opened.group(2).lower(), (opened.group(3) or "").strip()
+            slashes, kind, title = opened
             if kind == "tab":
                 out.append(f"{prefix}**{title or 'Tab'}**")
-                stack.append((len(opened.group(1)), False))
+                stack.append((slashes, False))
             else:
                 label = kind.replace("-", " ").title()
                 out.append(f"{prefix}> **{label}:** {title}" if title else f"{prefix}> **{label}**")
-                stack.append((len(opened.group(1)), True))
+                stack.append((slashes, True))
             i += 1
             continue
         closed = _ADMONITION_CLOSE_RE.match(line)
@@ -226,10 +249,12 @@ def _preprocess(lines: list[str]) -> tuple[list[str], list[_Directive], list[_In
             directives.append(d)
             i = len(out)
             continue
-        star = _STAR_INCLUDE_RE.match(line) or _BANG_INCLUDE_RE.match(line)
-        if star:
-            opts = star.group(2) if star.re is _STAR_INCLUDE_RE else ""
-            includes.append(_Include(i, star.group(1), opts, False, prefix))
+        star = _star_include(line)
+        if star is None:
+            bang = _BANG_INCLUDE_RE.match(line)
+            star = (bang.group(1), "") if bang else None
+        if star is not None:
+            includes.append(_Include(i, star[0], star[1], False, prefix))
         out.append((prefix + line) if line else prefix.rstrip())
         i += 1
     return out, directives, includes

@@ -26,17 +26,29 @@ _PILCROW = "\u00b6"
 _LINK_RE = re.compile(r"!?\[([^\[\]\n]{0,300})\]\([^()\s]{0,500}(?:\s+\"[^\"\n]{0,200}\")?\)")
 _TAB_LABEL_RE = re.compile(r"\[[^\[\]\n]{0,120}\]\(#__tabbed_[\w]+\)")
 _HTML_TAG_RE = re.compile(r"</?[A-Za-z][^<>\n]{0,300}>")
-_HEADING_ATTR_RE = re.compile(r"\s*\{\s*#([^\s{}]+)[^{}]*\}\s*$")
+_HEADING_ID_RE = re.compile(r"[^\s{}]+")
 _DOTTED_RE = re.compile(r"^(?:fastapi|starlette)(?:\.[A-Za-z_][A-Za-z0-9_]*)+$")
 _NON_ALNUM_RE = re.compile(r"[^0-9a-z]+")
 
 
 def strip_heading_attrs(content: str) -> tuple[str, str | None]:
-    """Split ``Title { #anchor }`` into ``("Title", "anchor")``."""
-    m = _HEADING_ATTR_RE.search(content)
+    """Split ``Title { #anchor }`` into ``("Title", "anchor")``.
+
+    Linear in the heading's length (a regex search for the attribute block backtracks
+    quadratically on a long heading full of ``{ #`` or spaces)."""
+    end = content.rstrip()
+    if not end.endswith("}"):
+        return content, None
+    start = end.rfind("{", 0, len(end) - 1)
+    if start < 0 or "}" in end[start + 1 : -1]:
+        return content, None
+    inner = end[start + 1 : -1].lstrip()
+    if not inner.startswith("#"):
+        return content, None
+    m = _HEADING_ID_RE.match(inner, 1)
     if not m:
         return content, None
-    return content[: m.start()], m.group(1)
+    return content[:start].rstrip(), m.group(0)
 
 
 def strip_inline_markup(text: str) -> str:
