@@ -210,7 +210,7 @@ def parse_catalog_text(text: str, origin: str = "<catalog>") -> list[Section]:
     """Sections of one catalog file's text. Never raises: problems are logged."""
     try:
         data = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, ValueError) as exc:
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError) as exc:
         log.warning("catalog %s: not valid TOML (%s); file skipped", origin, exc)
         return []
     pages = data.get("pages", [])

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..background import pause_point
 from .files import is_within, read_text, safe_resolve, walk_files
 from .markdown import normalize_source, parse_front_matter, top_level_blocks
 from .model import CATEGORY_TITLES, Section
@@ -435,7 +436,7 @@ def parse_page(md_file: Path, rel: str, text: str, tree: DocsTree, resolver: _In
     # mkdocstrings objects and their members
     for d in directives:
         owner_level, owner_crumbs = 1, [page_title]
-        for start, end, level, title, _anchor in heads:
+        for start, _end, level, _title, _anchor in heads:
             if start <= d.line:
                 owner_level = level
                 owner_crumbs = [c for c in out if c.line_start == start][0].breadcrumb[1:]
@@ -493,6 +494,7 @@ def parse_mkdocs_tree(path: str | Path) -> list[Section]:
     resolver = _IncludeResolver(tree)
     out: list[Section] = []
     for f in tree_files(tree):
+        pause_point()  # loading runs in the background: let requests through between pages
         text = read_text(f, tree.docs_root)
         if text is None:
             continue

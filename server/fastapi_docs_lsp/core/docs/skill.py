@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
 
+from ..background import pause_point
 from .catalog import TitleMap
 from .files import read_text, safe_resolve, walk_files
 from .markdown import Block, normalize_source, parse_front_matter, top_level_blocks
@@ -278,7 +279,7 @@ def _pages_json(root: Path, title_map: TitleMap) -> TitleMap:
         return title_map
     try:
         data = json.loads(raw)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the parser goes
         log.warning("skill %s: pages.json is not valid JSON (%s); ignored", root, exc)
         return title_map
     if not isinstance(data, list):
@@ -344,6 +345,7 @@ def parse_skill_folder(folder: str | Path, title_map: TitleMap | None = None) ->
     for f, text in texts.items():
         if f == skill_md and scraped_skill:
             continue  # a scraped skill's SKILL.md is only an index of its reference files
+        pause_point()  # loading runs in the background: let requests through between files
         try:
             out.extend(_sections_of_file(f, text, ctx))
         except Exception:  # a parser bug must not take the whole source down

@@ -86,7 +86,15 @@ def _mkdocs_key(tree: DocsTree) -> str:
 
 
 def source_key(kind: str, path: str | Path, catalog_fp: str) -> str:
-    """Cache key of a source as it is on disk now ("" if it cannot be read)."""
+    """Cache key of a source as it is on disk now ("" if it cannot be read). Never raises."""
+    try:
+        return _source_key(kind, path, catalog_fp)
+    except Exception:  # one broken source never takes the others down
+        log.exception("docs: cannot fingerprint %s (%s); it will not be cached", path, kind)
+        return ""
+
+
+def _source_key(kind: str, path: str | Path, catalog_fp: str) -> str:
     root = _root_of(path)
     if root is None:
         return ""
@@ -105,7 +113,27 @@ def load_source(
     cache_dir: str | Path | None,
     key: str | None = None,
 ) -> LoadedSource:
-    """Sections of a skill folder or mkdocs tree, from the cache when it is current."""
+    """Sections of a skill folder or mkdocs tree, from the cache when it is current.
+
+    Never raises: a source that cannot be read or parsed (a bug, a RecursionError, a
+    MemoryError on a hostile folder) gives no sections and a note, and is logged; the other
+    sources load as usual."""
+    try:
+        return _load_source(kind, path, title_map=title_map, catalog_fp=catalog_fp, cache_dir=cache_dir, key=key)
+    except Exception:
+        log.exception("docs: reading %s (%s) failed; this source is skipped", path, kind)
+        return LoadedSource(kind, str(path), note="could not be read (see the log)")
+
+
+def _load_source(
+    kind: str,
+    path: str | Path,
+    *,
+    title_map: TitleMap,
+    catalog_fp: str,
+    cache_dir: str | Path | None,
+    key: str | None = None,
+) -> LoadedSource:
     root = _root_of(path)
     if root is None:
         return LoadedSource(kind, str(path), note="missing or unreadable folder")
@@ -116,7 +144,7 @@ def load_source(
         try:
             return LoadedSource(kind, str(root), unpack_sections(rows), "from cache", key)
         except Exception as exc:  # a stale shape that slipped through the key
-            log.warning("docs cache for %s is unusable (%s); re-parsing", root, exc)
+            log.warning("docs cache for %s is unusable (%s); re-parsing", root, exc, exc_info=True)
     if kind == "skill":
         sections = parse_skill_folder(root, title_map)
     else:
@@ -131,7 +159,15 @@ def load_source(
 
 def inspect_path(path: str) -> tuple[str | None, str, str]:
     """``(kind, resolved path, note)`` for a configured folder; ``kind`` is ``None`` (with the
-    reason in ``note``, also logged as a warning) when it cannot be used."""
+    reason in ``note``, also logged as a warning) when it cannot be used. Never raises."""
+    try:
+        return _inspect_path(path)
+    except Exception:
+        log.exception("docs: cannot inspect %r; ignored", path)
+        return None, str(path), "could not be read (see the log)"
+
+
+def _inspect_path(path: str) -> tuple[str | None, str, str]:
     try:
         expanded = Path(path).expanduser()
         exists = expanded.exists()
