@@ -16,21 +16,28 @@ import json
 import logging
 import re
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from collections.abc import Iterable
+
+from .files import read_regular_text
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 6
 PACKAGES = ("fastapi", "starlette")
 _DOC_LIMIT = 1800
+#: a package module larger than this is not a real fastapi/starlette module
+_MAX_SOURCE_BYTES = 4_000_000
 
-_LINK_RE = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+#: ``[text](https://...)`` links in docstrings and ``Doc()`` texts (also used by the hover
+#: renderer). Bounded and bracket-free, so a hostile docstring full of ``[`` stays linear.
+LINK_RE = re.compile(r"\[([^\[\]]{1,300})\]\((https?://[^)\s]{1,500})\)")
 _READ_MORE_RE = re.compile(
-    r"\n*(?:You can )?Read more (?:about it )?in the\s*\n?\s*\[[^\]]+\]\([^)]+\)\.?\s*", re.IGNORECASE
+    r"(?:You can )?Read more (?:about it )?in the\s*\[[^\[\]]{1,300}\]\([^()]{1,500}\)\.?", re.IGNORECASE
 )
+_BLANK_LINES_RE = re.compile(r"\n[ \t\r\f\v]*\n")
 
 
 @dataclass(slots=True)
@@ -75,15 +82,26 @@ def clean_doc(text: str) -> str:
     import inspect
 
     text = inspect.cleandoc(text or "")
-    return _READ_MORE_RE.sub("\n\n", text).strip()
+    if "read more" not in text.lower():
+        return text.strip()
+    pieces: list[str] = []
+    pos = 0
+    for m in _READ_MORE_RE.finditer(text):
+        pieces.append(text[pos : m.start()].rstrip("\n"))
+        pieces.append("\n\n")
+        pos = m.end()
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+    pieces.append(text[pos:])
+    return "".join(pieces).strip()
 
 
 def extract_links(text: str) -> list[tuple[str, str]]:
-    return [(t, u) for t, u in _LINK_RE.findall(text or "") if "tiangolo.com" in u or "starlette" in u]
+    return [(t, u) for t, u in LINK_RE.findall(text or "") if "tiangolo.com" in u or "starlette" in u]
 
 
 def first_paragraph(text: str) -> str:
-    for para in re.split(r"\n\s*\n", text.strip()):
+    for para in _BLANK_LINES_RE.split(text.strip()):
         para = para.strip()
         if para and not para.startswith(("```", "#")):
             return " ".join(line.strip() for line in para.splitlines())
@@ -170,6 +188,7 @@ def _canonical(expr: Any) -> str | None:
         try:
             return expr.canonical_path
         except Exception:
+            log.debug("no canonical path for %s", expr, exc_info=True)
             return None
     if isinstance(expr, ExprSubscript):
         left = getattr(expr.left, "name", str(expr.left))
@@ -202,28 +221,93 @@ def _decorator_deprecation(fn: Any) -> str | None:
     return None
 
 
-def _params_of(fn: Any) -> list[ParamInfo]:
+class _Extractor:
+    """One extraction's memo: griffe objects are walked once, and a function's parameters are
+    read once however many records need them (a class, its ``__init__``-documented attributes)."""
+
+    def __init__(self) -> None:
+        self._params: dict[int, tuple[ParamInfo, ...]] = {}
+
+    def params_of(self, fn: Any) -> tuple[ParamInfo, ...]:
+        """Raw parameters of a griffe function (docs not cleaned yet); memoised per function."""
+        key = id(fn)
+        found = self._params.get(key)
+        if found is None:
+            found = self._params[key] = tuple(_params_of(fn))
+        return found
+
+    def record(self, obj: Any, public: str) -> ApiObject:
+        return _record(obj, public, self)
+
+
+def _docstring_param_docs(fn: Any) -> dict[str, str]:
     docs: dict[str, str] = {}
-    if fn.docstring is not None:
-        try:
-            for section in fn.docstring.parsed:
-                if section.kind.value == "parameters":
-                    for p in section.value:
-                        docs[p.name] = p.description or ""
-        except Exception:  # a docstring griffe cannot parse: keep going without param docs
-            pass
+    if fn.docstring is None:
+        return docs
+    try:
+        for section in fn.docstring.parsed:
+            if section.kind.value == "parameters":
+                for p in section.value:
+                    docs[p.name] = p.description or ""
+    except Exception:  # a docstring griffe cannot parse: keep going without param docs
+        log.debug("unparsable docstring of %s", getattr(fn, "path", "?"), exc_info=True)
+    return docs
+
+
+def _annotation_of(expr: Any) -> tuple[str, str | None]:
+    """``strip_annotated`` of a griffe annotation expression, without turning the whole
+    ``Annotated[..., Doc("<long text>")]`` into a string and parsing it back (most of the
+    extraction's time went there)."""
+    if expr is None:
+        return "", None
+    if isinstance(expr, str):
+        return strip_annotated(expr)
+    left = getattr(expr, "left", None)
+    elements = getattr(getattr(expr, "slice", None), "elements", None)
+    if type(expr).__name__ != "ExprSubscript" or str(left) not in ("Annotated", "typing.Annotated", "typing_extensions.Annotated") or not elements:
+        return strip_annotated(str(expr))
+    first, *extra = elements
+    deprecated = None
+    for e in extra:
+        function = getattr(e, "function", None)
+        if type(e).__name__ != "ExprCall" or not str(function).split(".")[-1] == "deprecated":
+            continue
+        arguments = getattr(e, "arguments", None) or []
+        deprecated = "deprecated"
+        if arguments and isinstance(arguments[0], str):
+            try:
+                value = ast.literal_eval(arguments[0])
+            except (ValueError, SyntaxError, MemoryError, RecursionError):
+                value = None
+            if isinstance(value, str):
+                deprecated = value.strip()
+    annotation, _ = strip_annotated(str(first))
+    return _normalise(annotation), deprecated
+
+
+def _normalise(annotation: str) -> str:
+    """The annotation as ``ast.unparse`` writes it (griffe keeps the source's quotes and line
+    breaks; everything else it already writes the same way)."""
+    if '"' not in annotation and "\n" not in annotation:
+        return annotation
+    try:
+        return ast.unparse(ast.parse(annotation, mode="eval").body)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return annotation
+
+
+def _params_of(fn: Any) -> list[ParamInfo]:
+    docs = _docstring_param_docs(fn)
     out = []
     for p in fn.parameters:
-        annotation_raw = str(p.annotation) if p.annotation is not None else ""
-        annotation, deprecated = strip_annotated(annotation_raw)
-        doc = docs.get(p.name, "")
+        annotation, deprecated = _annotation_of(p.annotation)
         out.append(
             ParamInfo(
                 name=p.name,
                 kind=str(p.kind.value),
                 annotation=annotation,
                 default=_format_default(p.default),
-                doc=doc.strip(),
+                doc=docs.get(p.name, "").strip(),
                 deprecated=deprecated,
             )
         )
@@ -234,57 +318,78 @@ def _doc_of(obj: Any) -> str:
     try:
         return obj.docstring.value if obj.docstring is not None else ""
     except Exception:
+        log.debug("no docstring for %s", getattr(obj, "path", "?"), exc_info=True)
         return ""
 
 
-def _record(obj: Any, public: str) -> ApiObject:
+def _final(member: Any) -> Any | None:
+    """The object a member stands for (an alias's final target), or ``None`` if unresolvable."""
+    try:
+        return member.final_target if member.is_alias else member
+    except Exception:  # an alias to something not loaded (another package)
+        log.debug("unresolved alias %s", getattr(member, "path", "?"), exc_info=True)
+        return None
+
+
+def _all_members(obj: Any) -> dict[str, Any]:
+    """A class's members, inherited included (its own only when a base cannot be resolved)."""
+    try:
+        return obj.all_members
+    except Exception:
+        log.debug("inherited members of %s unavailable", getattr(obj, "path", "?"), exc_info=True)
+        return obj.members
+
+
+def public_members(members: dict[str, Any]) -> Iterable[tuple[str, Any, Any | None]]:
+    """``(name, member, final target or None)`` of every public member (no leading ``_``).
+
+    The one walk over griffe members, used for module and class member maps and for the
+    records of class members."""
+    for name, member in members.items():
+        if name.startswith("_"):
+            continue
+        yield name, member, _final(member)
+
+
+def _init_of(cls: Any, members: dict[str, Any]) -> Any | None:
+    init = _final(members["__init__"]) if "__init__" in members else None
+    return init if init is not None and init.kind.value == "function" else None
+
+
+def _record(obj: Any, public: str, ex: _Extractor) -> ApiObject:
     kind = obj.kind.value
     labels = getattr(obj, "labels", set()) or set()
     raw_doc = _doc_of(obj)
     record = ApiObject(path=obj.path, public=public, kind=kind)
+    params: tuple[ParamInfo, ...] = ()
     if kind == "function":
         if obj.parent is not None and obj.parent.kind.value == "class":
             record.kind = "property" if "property" in labels else "method"
         record.deprecated = _decorator_deprecation(obj)
-        record.params = _params_of(obj)
-        returns = str(obj.returns) if obj.returns is not None else ""
-        returns, _ = strip_annotated(returns)
+        params = ex.params_of(obj)
+        returns, _ = _annotation_of(obj.returns)
         record.type = _canonical(obj.returns)
-        record.signature = format_signature(obj.name, record.params, returns)
+        record.signature = format_signature(obj.name, params, returns)
         if record.kind == "property":
             record.signature = f"{obj.name}: {returns}" if returns else obj.name
-            record.params = []
+            params = ()
     elif kind == "class":
-        init = None
-        try:
-            init = obj.all_members.get("__init__")
-            init = init.final_target if init is not None and init.is_alias else init
-        except Exception:
-            init = None
-        if init is not None and init.kind.value == "function":
-            record.params = _params_of(init)
+        members = _all_members(obj)
+        init = _init_of(obj, members)
+        if init is not None:
+            params = ex.params_of(init)
             if not raw_doc:
                 raw_doc = _doc_of(init)
-        record.signature = format_signature(f"class {obj.name}", record.params)
+        record.signature = format_signature(f"class {obj.name}", params)
         for base in obj.bases:
             canonical = _canonical(base) if not isinstance(base, str) else base
             if canonical:
                 record.bases.append(canonical)
-        try:
-            members = obj.all_members
-        except Exception:
-            members = obj.members
-        for name, member in members.items():
-            if name.startswith("_"):
-                continue
-            try:
-                target = member.final_target if member.is_alias else member
+        for name, _member, target in public_members(members):
+            if target is not None:
                 record.members[name] = target.path
-            except Exception:
-                continue
     elif kind == "attribute":
-        annotation = str(obj.annotation) if obj.annotation is not None else ""
-        annotation, record.deprecated = strip_annotated(annotation)
+        annotation, record.deprecated = _annotation_of(obj.annotation)
         record.type = _canonical(obj.annotation)
         value = obj.value
         if value is not None and len(str(value)) <= 40:
@@ -294,38 +399,48 @@ def _record(obj: Any, public: str) -> ApiObject:
             record.signature = f"{obj.name} = {record.value}"
         if not raw_doc and obj.parent is not None and obj.parent.kind.value == "class":
             # FastAPI documents instance attributes through the __init__ parameter of that name
-            init = obj.parent.members.get("__init__")
-            try:
-                init = init.final_target if init is not None and init.is_alias else init
-                if init is not None and init.kind.value == "function":
-                    for p in _params_of(init):
-                        if p.name == obj.name:
-                            raw_doc = p.doc
-                            if not annotation:
-                                record.signature = f"{obj.name}: {p.annotation}"
-            except Exception:
-                pass
+            init = _init_of(obj.parent, obj.parent.members)
+            for p in ex.params_of(init) if init is not None else ():
+                if p.name == obj.name:
+                    raw_doc = p.doc
+                    if not annotation:
+                        record.signature = f"{obj.name}: {p.annotation}"
     elif kind == "module":
-        for name, member in obj.members.items():
-            if name.startswith("_"):
-                continue
-            try:
-                target = member.final_target if member.is_alias else member
+        for name, member, target in public_members(obj.members):
+            if target is not None:
                 record.members[name] = target.path
-            except Exception:
-                if member.is_alias:
-                    record.members[name] = member.target_path
+            elif member.is_alias:
+                record.members[name] = member.target_path
     record.links = extract_links(raw_doc)
     doc = clean_doc(raw_doc)
     record.doc = doc[:_DOC_LIMIT]
     record.summary = first_paragraph(doc)
-    for p in record.params:
-        p_links = extract_links(p.doc)
-        p.doc = clean_doc(p.doc)[:_DOC_LIMIT]
-        if p_links:
-            # keep the parameter's own "Read more" target: it is the best anchor for it
-            p.doc = p.doc + "".join(f"\n\n[{t}]({u})" for t, u in p_links[:1])
+    record.params = [_finished_param(p) for p in params]
     return record
+
+
+def _finished_param(raw: ParamInfo) -> ParamInfo:
+    """A parameter as stored: its doc cleaned and cut, its own "Read more" link kept (the best
+    anchor for it)."""
+    p_links = extract_links(raw.doc)
+    doc = clean_doc(raw.doc)[:_DOC_LIMIT]
+    if p_links:
+        doc += "".join(f"\n\n[{t}]({u})" for t, u in p_links[:1])
+    return ParamInfo(raw.name, raw.kind, raw.annotation, raw.default, doc, raw.deprecated)
+
+
+def _as_dict(record: ApiObject) -> dict[str, Any]:
+    """``dataclasses.asdict`` for a record, without its deep copies (a quarter of the time)."""
+    out = {name: getattr(record, name) for name in _RECORD_FIELDS}
+    out["params"] = [{name: getattr(p, name) for name in _PARAM_FIELDS} for p in record.params]
+    out["links"] = [list(link) for link in record.links]
+    out["bases"] = list(record.bases)
+    out["members"] = dict(record.members)
+    return out
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(ApiObject))
+_PARAM_FIELDS = tuple(f.name for f in fields(ParamInfo))
 
 
 def _public_rank(path: str) -> tuple[int, int, int]:
@@ -345,11 +460,11 @@ def extract_api(search_paths: list[str]) -> dict[str, Any]:
         try:
             roots[package] = loader.load(package, try_relative_path=False)
         except Exception as exc:  # missing or broken: record and continue
-            log.warning("could not read %s: %s", package, exc)
+            log.warning("could not read %s: %s", package, exc, exc_info=log.isEnabledFor(logging.DEBUG))
     try:
         loader.resolve_aliases(implicit=True, external=False)
     except Exception as exc:
-        log.warning("alias resolution incomplete: %s", exc)
+        log.warning("alias resolution incomplete: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG))
 
     objects: dict[str, Any] = {}
     aliases: dict[str, str] = {}  # any visible path -> canonical path
@@ -369,11 +484,8 @@ def extract_api(search_paths: list[str]) -> dict[str, Any]:
                 continue
             visible = f"{module.path}.{name}"
             if member.is_alias:
-                try:
-                    target = member.final_target
-                except Exception:
-                    continue
-                if not target.path.startswith(PACKAGES):
+                target = _final(member)
+                if target is None or not target.path.startswith(PACKAGES):
                     continue
                 aliases[visible] = target.path
                 if not name.startswith("_") and name in exported:
@@ -389,36 +501,25 @@ def extract_api(search_paths: list[str]) -> dict[str, Any]:
     for root in roots.values():
         walk(root)
 
+    ex = _Extractor()
     records: dict[str, dict[str, Any]] = {}
     for canonical, obj in list(objects.items()):
         pub = public.get(canonical, canonical)
         try:
-            record = _record(obj, pub)
+            records[canonical] = _as_dict(ex.record(obj, pub))
         except Exception as exc:
-            log.debug("skipping %s: %s", canonical, exc)
+            log.debug("skipping %s: %s", canonical, exc, exc_info=True)
             continue
-        records[canonical] = asdict(record)
-        if obj.kind.value == "class":
+        if obj.kind.value != "class":
+            continue
+        for name, _member, target in public_members(_all_members(obj)):
+            if target is None or target.path in records or target.kind.value not in ("function", "attribute"):
+                continue
+            owner_pub = public.get(target.parent.path, target.parent.path) if target.parent else pub
             try:
-                members = obj.all_members
-            except Exception:
-                members = obj.members
-            for name, member in members.items():
-                if name.startswith("_"):
-                    continue
-                try:
-                    target = member.final_target if member.is_alias else member
-                except Exception:
-                    continue
-                if target.path in records:
-                    continue
-                if target.kind.value not in ("function", "attribute"):
-                    continue
-                owner_pub = public.get(target.parent.path, target.parent.path) if target.parent else pub
-                try:
-                    records[target.path] = asdict(_record(target, f"{owner_pub}.{name}"))
-                except Exception as exc:
-                    log.debug("skipping member %s: %s", target.path, exc)
+                records[target.path] = _as_dict(ex.record(target, f"{owner_pub}.{name}"))
+            except Exception as exc:
+                log.debug("skipping member %s: %s", target.path, exc, exc_info=True)
 
     versions = {}
     for package in PACKAGES:
@@ -440,15 +541,18 @@ def _reexported_names(module: Any) -> set[str]:
     try:
         if module.filepath and Path(module.filepath).name == "__init__.py":
             return set(module.members)
-        source = Path(module.filepath).read_text(encoding="utf-8", errors="replace")
+        source = read_regular_text(module.filepath, _MAX_SOURCE_BYTES) or ""
     except Exception:
+        log.debug("no source for %s", getattr(module, "path", "?"), exc_info=True)
         return names
-    names.update(_AS_SAME_RE.findall(source))
+    for line in source.splitlines():
+        if " as " in line:  # the regex only on the few lines that can match
+            names.update(_AS_SAME_RE.findall(line))
     try:
         exports = module.exports or ()
         names.update(e if isinstance(e, str) else getattr(e, "name", str(e)) for e in exports)
     except Exception:
-        pass
+        log.debug("no __all__ for %s", getattr(module, "path", "?"), exc_info=True)
     return names
 
 
@@ -459,6 +563,7 @@ def _version_of(module: Any) -> str | None:
         value = module.members["__version__"].value
         return str(value).strip("'\"")
     except Exception:
+        log.debug("no __version__ in %s", getattr(module, "path", "?"), exc_info=True)
         return None
 
 
