@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import json
 import logging
+import os
 import re
 import sys
 from dataclasses import dataclass, field, fields
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from collections.abc import Iterable
 
-from .files import read_regular_text
+from .files import read_regular_bytes, read_regular_text, regular_file_size
 
 log = logging.getLogger(__name__)
 
@@ -655,15 +656,63 @@ class ApiDB:
         return out
 
 
+#: an API payload is ~1.5 MB; anything far larger in the cache folder is not ours
+_MAX_PAYLOAD_BYTES = 64 * 1024 * 1024
+
+
 def load_payload(path: Path) -> dict[str, Any] | None:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        data = json.loads(read_regular_bytes(path, _MAX_PAYLOAD_BYTES))
+    except (OSError, ValueError, RecursionError) as exc:
         log.warning("ignoring unreadable API cache %s: %s", path, exc)
         return None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA_VERSION:
         return None
     return data
+
+
+def check_packages(search_paths: list[str]) -> str | None:
+    """Why fastapi/starlette under ``search_paths`` must not be read, or ``None``.
+
+    griffe reads every module file of a package: a module that is a FIFO, a device or a
+    symlink to ``/dev/zero`` (a hostile ``.venv`` can hold one) would block or fill memory."""
+    for package in PACKAGES:
+        for base in search_paths:
+            folder = Path(base) / package
+            if not folder.is_dir():
+                continue
+            for dirpath, dirnames, filenames in os.walk(folder):
+                dirnames[:] = [d for d in dirnames if d != "__pycache__"]
+                for name in filenames:
+                    if name.endswith((".py", ".pyi")):
+                        full = os.path.join(dirpath, name)
+                        size = regular_file_size(full)
+                        if size is None:
+                            return f"{full} is not a regular file"
+                        if size > _MAX_SOURCE_BYTES:
+                            return f"{full} is {size} bytes, over the {_MAX_SOURCE_BYTES}-byte limit"
+            break  # the first folder holding the package is the one griffe reads
+    return None
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename, so
+    a reader (or a crash mid-write) never sees half a file."""
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -674,10 +723,12 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m fastapi_docs_lsp.core.apidb OUT.json SEARCH_PATH...", file=sys.stderr)
         return 2
     out, *paths = argv
+    refused = check_packages(paths)
+    if refused:
+        print(f"not reading this fastapi/starlette install: {refused}", file=sys.stderr)
+        return 3
     payload = extract_api(paths)
-    tmp = Path(out + ".tmp")
-    tmp.write_text(json.dumps(payload), encoding="utf-8")
-    tmp.replace(out)
+    write_atomically(Path(out), json.dumps(payload))
     return 0
 
 

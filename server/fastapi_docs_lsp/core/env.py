@@ -24,7 +24,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .files import is_regular_file, read_regular_text
+from .digest import hasher
+from .files import is_regular_file, read_regular_bytes, read_regular_text
 
 log = logging.getLogger(__name__)
 
@@ -338,3 +339,47 @@ def _make_env(source: str, interpreter: str | None, site_packages: list[str]) ->
     if env.fastapi_dir is None:
         env.problems.append(f"fastapi is not installed in {interpreter or source}")
     return env
+
+
+#: a fastapi/starlette module larger than this is not read (nor hashed): the extraction refuses it
+MAX_PACKAGE_FILE_BYTES = 4_000_000
+_MAX_PACKAGE_FILES = 5_000
+
+
+def package_files(package_dir: str) -> list[tuple[str, str]]:
+    """``(relative path, path)`` of every ``.py``/``.pyi`` file of a package folder, sorted.
+    Directory symlinks are not followed; ``__pycache__`` is skipped."""
+    out: list[tuple[str, str]] = []
+    for dirpath, dirnames, filenames in os.walk(package_dir):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__" and not d.startswith("."))
+        for name in sorted(filenames):
+            if name.endswith((".py", ".pyi")):
+                full = os.path.join(dirpath, name)
+                out.append((os.path.relpath(full, package_dir).replace(os.sep, "/"), full))
+                if len(out) > _MAX_PACKAGE_FILES:
+                    return out
+    return out
+
+
+def packages_digest(env: PythonEnv) -> str:
+    """What identifies the installed fastapi + starlette: a digest of their module files'
+    relative paths and contents (not their version strings, which anyone can write).
+
+    Two environments share an API cache entry only when their packages hold the same code.
+    A file that is not a regular file or is oversized enters as its kind and size: the
+    extraction refuses such a package, and its entry never matches a real one."""
+    h = hasher()
+    for label, folder in (("fastapi", env.fastapi_dir), ("starlette", env.starlette_dir)):
+        h.update(f"\0package {label} {'present' if folder else 'absent'}\0".encode())
+        if not folder:
+            continue
+        for rel, full in package_files(folder):
+            h.update(f"\0file {rel}\0".encode("utf-8", "surrogateescape"))
+            try:
+                data = read_regular_bytes(full, MAX_PACKAGE_FILE_BYTES)
+            except OSError as exc:
+                h.update(f"\0unreadable {exc}\0".encode("utf-8", "replace"))
+                continue
+            h.update(len(data).to_bytes(8, "little"))
+            h.update(data)
+    return h.hexdigest()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -22,14 +21,15 @@ from collections.abc import Callable
 from ..settings import Settings
 from .analysis import ModuleAnalysis, Occurrence, analyze
 from .apidb import SCHEMA_VERSION, ApiDB, load_payload
-from .env import PythonEnv, find_environment
+from .apijob import ApiJob
+from .background import background_work
+from .env import PythonEnv, find_environment, packages_digest
 from .render import HoverOptions, Link, best_link, render_hover
 from .workspace import WorkspaceModules, is_package_file, read_file_text
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, float], None]
-EXTRACT_TIMEOUT = 120.0
 
 
 def cache_dir() -> Path:
@@ -40,7 +40,7 @@ def cache_dir() -> Path:
         from platformdirs import user_cache_dir
 
         return Path(user_cache_dir("fastapi-docs-lsp", appauthor=False))
-    except Exception:  # pragma: no cover - platformdirs is a dependency
+    except ImportError:  # pragma: no cover - platformdirs is a dependency
         return Path.home() / ".cache" / "fastapi-docs-lsp"
 
 
@@ -67,6 +67,8 @@ class Project:
     docs: Any = None  # DocIndex (core.docs.index), or None while loading / unavailable
     messages: list[str] = field(default_factory=list)
     overlay: Callable[[str], str | None] | None = None  # open documents' text by path
+    #: why the installed FastAPI could not be read (None when it was, or when none is installed)
+    api_error: str | None = None
 
     def __post_init__(self) -> None:
         self.modules = WorkspaceModules(self.roots, self._read_text, lambda: self.db, self.settings.maxFileSize)
@@ -89,70 +91,63 @@ class Project:
         return read_file_text(path, self.settings.maxFileSize)
 
     def load(self, progress: Progress | None = None) -> None:
-        """(Re)load environment, API docs and doc index. Never raises."""
+        """(Re)load environment, API docs and doc index. Never raises.
+
+        The API extraction (a child process, on a cold cache) runs while the doc index is
+        built; this thread yields to requests between steps (``background.pause_point``)."""
         report = progress or (lambda message, fraction: None)
         try:
-            report("Finding the Python environment", 0.05)
-            env = find_environment(self.settings.pythonPath, self.roots[0] if self.roots else None)
-            for problem in env.problems:
-                log.warning("%s", problem)
-            self.env = env
-            report(f"Reading FastAPI API docs ({env.describe()})", 0.15)
-            self.db = self._load_api(env)
-            self.generation += 1
-            report("Indexing documentation", 0.5)
-            self.docs = self._load_docs(env, report)
-            self.generation += 1
-            with self._lock:
-                self._analyses.clear()
-                self.modules.invalidate()
-            log.info("docs source: %s", self.docs_summary())
-            report("Ready", 1.0)
+            with background_work():
+                report("Finding the Python environment", 0.05)
+                env = find_environment(self.settings.pythonPath, self.roots[0] if self.roots else None)
+                for problem in env.problems:
+                    log.warning("%s", problem)
+                self.env = env
+                report(f"Reading FastAPI API docs ({env.describe()})", 0.15)
+                api = self._start_api(env)
+                report("Indexing documentation", 0.3)
+                self.docs = self._load_docs(env, report)
+                self.generation += 1
+                if api is not None:
+                    report(f"Reading FastAPI API docs ({env.describe()})", 0.95)
+                self.db = api.result() if api is not None else None
+                self.api_error = api.error if api is not None else None
+                self.generation += 1
+                with self._lock:
+                    self._analyses.clear()
+                    self.modules.invalidate()
+                log.info("docs source: %s", self.docs_summary())
+                report("Ready", 1.0)
         except Exception:  # keep serving with whatever loaded
             log.exception("loading the FastAPI docs failed; continuing with what is available")
         finally:
             self.loaded.set()
 
     def _load_api(self, env: PythonEnv) -> ApiDB | None:
+        """The API docs of the environment's fastapi/starlette (cached, or extracted now)."""
+        api = self._start_api(env)
+        if api is None:
+            return None
+        db = api.result()
+        self.api_error = api.error
+        return db
+
+    def _start_api(self, env: PythonEnv) -> ApiJob | None:
         if env.fastapi_dir is None and env.starlette_dir is None:
             self.messages.append("FastAPI is not installed in the project environment; hover uses the built-in catalog.")
             return None
-        name = f"api-fastapi-{_slug(env.fastapi_version)}-starlette-{_slug(env.starlette_version)}-s{SCHEMA_VERSION}.json"
-        path = cache_dir() / name
+        started = time.perf_counter()
+        digest = packages_digest(env)
+        # named by the packages' content, never by their version strings: a fake "0.165.0"
+        # in one project's .venv cannot stand in for the real one in another project
+        path = cache_dir() / f"api-{digest[:40]}-s{SCHEMA_VERSION}.json"
         if path.is_file():
             payload = load_payload(path)
             if payload is not None:
-                return ApiDB(payload)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            log.warning("cannot create cache dir %s: %s", path.parent, exc)
-            return None
+                log.info("API docs of %s from the cache (%.0f ms)", env.describe(), (time.perf_counter() - started) * 1000)
+                return ApiJob.done(ApiDB(payload))
         search = sorted({str(Path(d).parent) for d in (env.fastapi_dir, env.starlette_dir) if d})
-        started = time.perf_counter()
-        try:
-            proc = subprocess.run(
-                [sys.executable, "-m", "fastapi_docs_lsp.core.apidb", str(path), *search],
-                capture_output=True,
-                text=True,
-                timeout=EXTRACT_TIMEOUT,
-                stdin=subprocess.DEVNULL,
-                # never the workspace folder: ``-m`` puts the working directory first on sys.path,
-                # so a workspace ``ast.py``/``json.py`` would be imported (and run) instead of the stdlib
-                cwd=str(path.parent),
-            )
-        except (OSError, subprocess.SubprocessError) as exc:
-            log.warning("reading the installed FastAPI failed: %s", exc)
-            return None
-        if proc.returncode != 0:
-            log.warning("reading the installed FastAPI failed: %s", proc.stderr.strip()[-500:])
-            return None
-        payload = load_payload(path)
-        if payload is None:
-            return None
-        log.info("extracted API docs of %s in %.0f ms", env.describe(), (time.perf_counter() - started) * 1000)
-        return ApiDB(payload)
-
+        return ApiJob.start(path, search, env.describe(), exclude=[os.getcwd(), *self.roots])
     def _load_docs(self, env: PythonEnv, report: Progress) -> Any:
         try:
             from .docs.index import build_index
@@ -286,6 +281,8 @@ class Project:
             "starletteVersion": env.starlette_version if env else None,
             "fastapiPath": env.fastapi_dir if env else None,
             "apiObjects": len(self.db) if self.db is not None else 0,
+            "apiLoaded": self.db is not None,
+            "apiError": self.api_error,
             "docsSources": [
                 {"kind": s.kind, "path": s.path, "sections": s.sections, "note": getattr(s, "note", "")} for s in sources
             ],
