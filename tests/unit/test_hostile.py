@@ -329,3 +329,282 @@ def test_cli_in_the_workspace_never_imports_it(evil, tmp_path):
             assert proc.returncode == 0, (cmd, proc.stderr[-2000:])
     assert_nothing_ran(markers, listener)
     assert json.loads((tmp_path / "fresh-cache").joinpath(next(p.name for p in (tmp_path / "fresh-cache").glob("api-*.json"))).read_text())
+
+
+# --------------------------------------------------------------------------------------
+# special files in the workspace: a symlink to /dev/zero, a FIFO (issue 17, item 2)
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def _finishes(work, timeout: float) -> bool:
+    """Run ``work`` in a daemon thread; True when it returns within ``timeout`` seconds."""
+    import threading
+
+    done = threading.Event()
+
+    def run():
+        work()
+        done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    return done.wait(timeout)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not os.path.exists("/dev/zero"), reason="POSIX special files")
+def test_dev_zero_symlink_and_fifo_in_the_workspace_are_not_read(tmp_path, caplog):
+    from fastapi_docs_lsp.core.files import read_regular_text
+    from fastapi_docs_lsp.core.routes import RouteIndex
+
+    root = tmp_path / "project"
+    (root / "app").mkdir(parents=True)
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "main.py").write_text("from fastapi import FastAPI\nfrom app.zz import x\napp = FastAPI()\n@app.get('/ok')\ndef ok():\n    return 1\n")
+    (root / "app" / "zz.py").symlink_to("/dev/zero")  # git stores symlinks: a clone is enough
+    (root / "app" / "x.py").unlink(missing_ok=True)
+    os.mkfifo(root / "app" / "x.py")  # opening it for reading would wait for a writer forever
+    (root / "app" / "dev.py").symlink_to("/dev/null")
+    for special in ("zz.py", "x.py", "dev.py"):
+        assert read_file_text(str(root / "app" / special)) is None
+        assert read_regular_text(root / "app" / special) is None
+
+    project = Project(roots=[str(root)])
+    index = RouteIndex([str(root)], project.modules.analysis_for, project.modules.module_name_for, lambda: None)
+    before = _peak_rss_mb()
+    with caplog.at_level(logging.INFO, logger="fastapi_docs_lsp"):
+        assert _finishes(index.refresh, 60), "the route scan blocked on a FIFO or endless file"
+        main = root / "app" / "main.py"
+        assert _finishes(lambda: project.analysis(str(main), main.read_text(), 1), 30)
+    grown = _peak_rss_mb() - before
+    assert grown < 100, f"peak RSS grew by {grown:.0f} MB"
+    assert any(r.path == "/ok" for f in index.files.values() for r in f.routes)
+    assert "a device, not a regular file" in caplog.text and "a FIFO, not a regular file" in caplog.text
+
+
+def test_regular_file_reader_refuses_what_grows_past_the_limit_and_follows_only_file_links(tmp_path):
+    from fastapi_docs_lsp.core.files import RefusedFile, read_regular_bytes, read_regular_text
+
+    target = tmp_path / "real.py"
+    target.write_text("x = 1\n")
+    (tmp_path / "link.py").symlink_to(target)
+    (tmp_path / "dirlink.py").symlink_to(tmp_path, target_is_directory=True)
+    assert read_regular_text(tmp_path / "link.py") == "x = 1\n"
+    assert read_regular_text(tmp_path / "dirlink.py") is None
+    with pytest.raises(RefusedFile):
+        read_regular_bytes(target, limit=3)
+    if hasattr(socket, "AF_UNIX") and len(str(tmp_path)) < 90:
+        sock = socket.socket(socket.AF_UNIX)
+        try:
+            sock.bind(str(tmp_path / "sock.py"))
+            assert read_regular_text(tmp_path / "sock.py") is None
+        finally:
+            sock.close()
+
+
+# --------------------------------------------------------------------------------------
+# the docs cache: keyed by content, never by version strings (issue 17, item 3)
+
+
+def _fake_env(base: Path, doc: str) -> Path:
+    """A venv whose fastapi and starlette claim the real versions but hold other code."""
+    venv = base / ".venv"
+    site = venv / "lib" / "python3.11" / "site-packages"
+    (venv / "pyvenv.cfg").parent.mkdir(parents=True, exist_ok=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    for package, version, body in (
+        ("fastapi", "0.165.0", f'__version__ = "0.165.0"\n\n\nclass FastAPI:\n    """{doc}"""\n'),
+        ("starlette", "1.10.0", '__version__ = "1.10.0"\n'),
+    ):
+        (site / package).mkdir(parents=True)
+        (site / package / "__init__.py").write_text(body)
+        dist = site / f"{package}-{version}.dist-info"
+        dist.mkdir()
+        (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {package}\nVersion: {version}\n")
+    return venv
+
+
+def test_two_environments_claiming_the_same_versions_get_their_own_docs(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("FASTAPI_DOCS_LSP_CACHE_DIR", str(cache))
+    docs = {}
+    for name, doc in (("real", "The real FastAPI."), ("fake", "A poisoned docstring."), ("copy", "The real FastAPI.")):
+        root = tmp_path / name
+        _fake_env(root, doc)
+        project = Project(roots=[str(root)])
+        project.env = env = __import__("fastapi_docs_lsp.core.env", fromlist=["x"]).find_environment("", str(root), environ={})
+        assert env.source == ".venv" and env.fastapi_version == "0.165.0"
+        db = project._load_api(env)
+        assert db is not None, project.api_error
+        obj = db.get("fastapi.FastAPI")
+        assert obj is not None
+        docs[name] = obj.doc
+    assert docs == {"real": "The real FastAPI.", "fake": "A poisoned docstring.", "copy": "The real FastAPI."}
+    entries = sorted(p.name for p in cache.glob("api-*.json"))
+    assert len(entries) == 2, entries  # the identical copy shares the real one's entry
+    assert not [p for p in cache.iterdir() if p.name.endswith(".tmp")]  # atomic writes leave no temp file
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
+def test_a_fastapi_install_holding_a_fifo_is_refused_with_an_api_error(tmp_path, monkeypatch, caplog):
+    from fastapi_docs_lsp.core.env import find_environment
+
+    monkeypatch.setenv("FASTAPI_DOCS_LSP_CACHE_DIR", str(tmp_path / "cache"))
+    venv = _fake_env(tmp_path, "doc")
+    os.mkfifo(venv / "lib" / "python3.11" / "site-packages" / "fastapi" / "evil.py")
+    project = Project(roots=[str(tmp_path)])
+    env = find_environment("", str(tmp_path), environ={})
+    with caplog.at_level(logging.WARNING):
+        assert _finishes(lambda: project._load_api(env), 60)
+    info_error = project.api_error
+    assert info_error and "evil.py is not a regular file" in info_error
+    assert "reading the installed FastAPI failed" in caplog.text
+    project.env = env
+    info = project.info()
+    assert info["apiLoaded"] is False and info["apiError"] == info_error and info["fastapiVersion"] == "0.165.0"
+
+
+def test_the_extraction_runs_from_a_copied_package_outside_any_site_packages(tmp_path):
+    """The .vsix case: the server's interpreter knows nothing of fastapi_docs_lsp; the package
+    and its dependencies sit in a bundled ``libs`` folder the launcher puts on ``sys.path``."""
+    import shutil
+
+    base = getattr(sys, "_base_executable", "") or ""
+    if sys.prefix == sys.base_prefix or not base or not os.path.exists(base):
+        pytest.skip("needs a venv's base interpreter")
+    probe = subprocess.run([base, "-I", "-c", "import fastapi_docs_lsp"], capture_output=True)
+    if probe.returncode == 0:
+        pytest.skip("the base interpreter can import fastapi_docs_lsp by itself")
+    import fastapi_docs_lsp
+
+    package = Path(fastapi_docs_lsp.__file__).parent
+    libs = tmp_path / "libs"
+    shutil.copytree(package, libs / "fastapi_docs_lsp", ignore=shutil.ignore_patterns("__pycache__"))
+    if not (libs / "fastapi_docs_lsp" / "references").exists():
+        shutil.copytree(package.parents[1] / "references", libs / "fastapi_docs_lsp" / "references")
+    site = Path(__import__("griffe").__file__).parents[1]
+    for entry in site.iterdir():  # the dependencies, as a bundle holds them
+        if not entry.name.startswith(("fastapi_docs_lsp", "__editable__", "_pytest", "pytest", "__pycache__")) and not entry.name.endswith(".pth"):
+            (libs / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+    cache = tmp_path / "cache"
+    code = (
+        "import json, sys\n"
+        f"sys.path[:0] = [{str(libs)!r}]\n"
+        "from fastapi_docs_lsp.core.env import find_environment\n"
+        "from fastapi_docs_lsp.core.project import Project\n"
+        f"env = find_environment({sys.executable!r})\n"
+        "project = Project(roots=[])\n"
+        "project.env, project.db = env, project._load_api(env)\n"
+        "info = project.info()\n"
+        "print(json.dumps({'loaded': info['apiLoaded'], 'error': info['apiError'], 'file': __import__('fastapi_docs_lsp').__file__}))\n"
+
+    )
+    env_vars = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env_vars["FASTAPI_DOCS_LSP_CACHE_DIR"] = str(cache)
+    proc = subprocess.run([base, "-I", "-c", code], capture_output=True, text=True, timeout=300, env=env_vars, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["file"].startswith(str(libs))
+    assert result == {"loaded": True, "error": None, "file": result["file"]}, proc.stderr[-2000:]
+    assert list(cache.glob("api-*.json"))
+
+
+# --------------------------------------------------------------------------------------
+# hostile docs folders: linear parsing, sources failing alone, the loop keeps answering
+
+
+def hostile_docs(tmp_path: Path) -> tuple[Path, Path]:
+    """An mkdocs tree and a skill folder built to stall a backtracking parser."""
+    mk = tmp_path / "mk" / "docs"
+    mk.mkdir(parents=True)
+    (mk / "index.md").write_text("# Hostile home\n\n## Fine section { #fine }\n\nText.\n")
+    n = 300_000
+    (mk / "heading.md").write_text("# Long heading\n\n## " + "{ #a " * (n // 5) + "\n\n## " + " " * n + "x\n")
+    (mk / "admonition.md").write_text("# Long admonition\n\n/// note " + " " * n + "x\n\ntext\n///\n")
+    (mk / "include.md").write_text("# Long include\n\n{* " + "a" * n + "\n")
+    (mk / "line.md").write_text("# One long line\n\n" + "word [link](x " * (1_000_000 // 14) + "\n")
+    skill = tmp_path / "skill"
+    (skill / "references").mkdir(parents=True)
+    (skill / "SKILL.md").write_text("---\nname: hostile\n---\n# Hostile skill\n\nSee references.\n")
+    (skill / "references" / "tutorial-1.md").write_text("# Skill page\u00b6\n\nBody.\n\n## Skill section\u00b6\n\nMore.\n")
+    (skill / "pages.json").write_text("[" * 200_000 + "]" * 200_000)
+    return mk, skill
+
+
+def test_hostile_docs_parse_in_linear_time_and_each_source_fails_alone(tmp_path, caplog, monkeypatch):
+    from fastapi_docs_lsp.core.docs import mkdocs as mkdocs_module
+    from fastapi_docs_lsp.core.docs.index import build_index
+
+    mk, skill = hostile_docs(tmp_path)
+    started = time.perf_counter()
+    with caplog.at_level(logging.WARNING):
+        index = build_index(catalog=True, reference_paths=[str(mk), str(skill)], cache_dir="")
+    elapsed = time.perf_counter() - started
+    titles = {s.title for s in index.sections}
+    assert {"Hostile home", "Fine section", "Skill section"} <= titles
+    assert "pages.json is not valid JSON" in caplog.text
+    assert elapsed < 60, elapsed  # quadratic regexes took minutes here
+
+    # a source whose parser blows up takes only itself down
+    def boom(path):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr("fastapi_docs_lsp.core.docs.sources.parse_mkdocs_tree", boom)
+    assert mkdocs_module.parse_mkdocs_tree is not boom
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        index = build_index(catalog=True, reference_paths=[str(mk), str(skill)], cache_dir="")
+    kinds = {s.source for s in index.sections}
+    assert kinds == {"catalog", "skill"}, kinds
+    assert any(info.kind == "mkdocs" and info.sections == 0 and "could not be read" in info.note for info in index.sources)
+    assert "failed; this source is skipped" in caplog.text
+
+
+def test_the_loop_keeps_running_while_hostile_docs_load(tmp_path):
+    """Docs load in a background thread; no single step may hold the interpreter lock for long
+    (a catastrophic regex runs in C and holds it for its whole match)."""
+    import threading
+
+    from fastapi_docs_lsp.core.background import background_work
+    from fastapi_docs_lsp.core.docs.index import build_index
+
+    mk, skill = hostile_docs(tmp_path)
+    done = threading.Event()
+
+    def load():
+        with background_work():
+            build_index(catalog=True, reference_paths=[str(mk), str(skill)], cache_dir="")
+        done.set()
+
+    threading.Thread(target=load, daemon=True).start()
+    worst = 0.0
+    last = time.perf_counter()
+    deadline = last + 120
+    while not done.is_set() and last < deadline:
+        time.sleep(0.001)  # an event-loop tick: it needs the interpreter lock back to go on
+        now = time.perf_counter()
+        worst = max(worst, now - last)
+        last = now
+    assert done.is_set(), "hostile docs did not finish loading"
+    assert worst < 1.0, f"the loading thread held the interpreter for {worst:.2f} s"
+
+
+@pytest.mark.skipif(os.name == "nt", reason="shell-script interpreters")
+def test_loading_a_workspace_with_an_executable_venv_file_runs_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("FASTAPI_DOCS_LSP_CACHE_DIR", str(tmp_path / "cache"))
+    marker = tmp_path / "marker"
+    root = tmp_path / "project"
+    root.mkdir()
+    for name in (".venv", "venv"):
+        script = root / name
+        script.write_text(f"#!/bin/sh\necho ran > '{marker}'\n")
+        script.chmod(0o755)
+    project = Project(roots=[str(root)], settings=Settings())
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    project.load()
+    assert not marker.exists(), "a workspace file was executed"
+    assert project.env is not None and project.env.source == "server"
