@@ -590,6 +590,7 @@ def test_the_loop_keeps_running_while_hostile_docs_load(tmp_path):
         worst = max(worst, now - last)
         last = now
     assert done.is_set(), "hostile docs did not finish loading"
+    print(f"worst loop gap while hostile docs load: {worst * 1000:.0f} ms")
     assert worst < 1.0, f"the loading thread held the interpreter for {worst:.2f} s"
 
 
