@@ -34,6 +34,7 @@ PARSER_VERSION = 3
 MAX_INCLUDE_BYTES = 512 * 1024
 _REPO_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
 _REPO_SEARCH_LEVELS = 3
+_MAX_QUOTE_DEPTH = 16
 
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 # Only the head of an admonition line is matched by a regex; the rest is split by hand (a
@@ -181,13 +182,28 @@ def _preprocess(lines: list[str]) -> tuple[list[str], list[_Directive], list[_In
     directives: list[_Directive] = []
     includes: list[_Include] = []
     stack: list[tuple[int, bool]] = []  # (slash count, is a quote)
+    quotes = 0  # quote entries on the stack
+    open_counts: dict[int, int] = {}  # slash count -> entries on the stack (O(1) "is it open?")
+
+    def push(slashes: int, quote: bool) -> None:
+        nonlocal quotes
+        stack.append((slashes, quote))
+        quotes += quote
+        open_counts[slashes] = open_counts.get(slashes, 0) + 1
+
+    def pop() -> None:
+        nonlocal quotes
+        slashes, quote = stack.pop()
+        quotes -= quote
+        open_counts[slashes] -= 1
     fence: str | None = None
     i = 0
     n = len(lines)
     while i < n:
         line = lines[i]
-        depth = sum(1 for _, quote in stack if quote)
-        prefix = "> " * depth
+        # deeper nesting adds no more ``>``: markdown-it stops nesting there anyway, and the
+        # prefix would make the text grow quadratically with thousands of open admonitions
+        prefix = "> " * min(quotes, _MAX_QUOTE_DEPTH)
         m = _FENCE_RE.match(line)
         if fence is not None:
             if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line.strip().strip(fence[0]):
@@ -209,20 +225,20 @@ def _preprocess(lines: list[str]) -> tuple[list[str], list[_Directive], list[_In
             slashes, kind, title = opened
             if kind == "tab":
                 out.append(f"{prefix}**{title or 'Tab'}**")
-                stack.append((slashes, False))
+                push(slashes, False)
             else:
                 label = kind.replace("-", " ").title()
                 out.append(f"{prefix}> **{label}:** {title}" if title else f"{prefix}> **{label}**")
-                stack.append((slashes, True))
+                push(slashes, True)
             i += 1
             continue
         closed = _ADMONITION_CLOSE_RE.match(line)
         if closed and stack:
             slashes = len(closed.group(1))
-            while stack and stack[-1][0] != slashes and any(s == slashes for s, _ in stack):
-                stack.pop()  # tolerate a missing inner close
+            while stack and stack[-1][0] != slashes and open_counts.get(slashes):
+                pop()  # tolerate a missing inner close
             if stack and stack[-1][0] == slashes:
-                stack.pop()
+                pop()
             out.append("")
             i += 1
             continue
