@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from . import status_codes
 from .analysis import Occurrence
-from .apidb import ApiDB, ApiObject, ParamInfo, first_paragraph
+from .apidb import LINK_RE as _LINK_RE, ApiDB, ApiObject, ParamInfo, first_paragraph
 from .docs.model import Section
 
 MAX_LINES = 25
-_LINK_RE = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
 
 
 class DocsLookup(Protocol):

@@ -28,6 +28,7 @@ else:  # pragma: no cover - Python 3.10
 
 from ..digest import hasher
 from .model import CATEGORY_TITLES, Section
+from .sections import PageBuilder
 from .text import SITE_ROOT, norm_title, normalize_url, slugify, squash
 
 log = logging.getLogger(__name__)
@@ -152,25 +153,17 @@ def _page_sections(page: dict[str, Any], origin: str) -> list[Section]:
     cat_title = CATEGORY_TITLES[category]
     page_title = page["title"].strip()
     url = normalize_url(page["url"])
-    top = Section(
-        id=f"catalog:{page_id}",
-        source="catalog",
-        category=category,
-        page_title=page_title,
-        title=page_title,
-        url=url,
-        level=1,
+    builder = PageBuilder("catalog", page_id, category, page_title, url, cat_title)
+    top = builder.page(
         summary=page["summary"].strip(),
         keywords=_str_list(page.get("keywords")) or (),
         symbols=_str_list(page.get("symbols")) or (),
-        breadcrumb=(cat_title, page_title),
     )
     out = [top]
     raw_sections = page.get("sections", [])
     if not isinstance(raw_sections, list):
         log.warning("catalog %s: page %r: 'sections' is not an array; ignored", origin, page_id)
         return out
-    parents: list[tuple[int, str]] = []
     seen: set[str] = set()
     for n, sec in enumerate(raw_sections):
         problems = section_problems(sec, f"page {page_id!r} section {n}")
@@ -183,26 +176,16 @@ def _page_sections(page: dict[str, Any], origin: str) -> list[Section]:
             log.warning("catalog %s: page %r: duplicate anchor %r skipped", origin, page_id, anchor)
             continue
         seen.add(anchor)
-        level = sec["level"]
-        title = sec["title"].strip()
-        while parents and parents[-1][0] >= level:
-            parents.pop()
         out.append(
-            Section(
-                id=f"catalog:{page_id}#{anchor}",
-                source="catalog",
-                category=category,
-                page_title=page_title,
-                title=title,
-                url=f"{url}#{anchor}",
-                level=level,
+            builder.heading(
+                sec["level"],
+                sec["title"].strip(),
+                anchor,
                 summary=sec["summary"].strip(),
                 keywords=_str_list(sec.get("keywords")) or (),
                 symbols=_str_list(sec.get("symbols")) or (),
-                breadcrumb=(cat_title, page_title, *(t for _, t in parents), title),
             )
         )
-        parents.append((level, title))
     return out
 
 

@@ -26,6 +26,7 @@ from ..background import pause_point
 from .files import is_within, read_text, safe_resolve, walk_files
 from .markdown import normalize_source, parse_front_matter, top_level_blocks
 from .model import CATEGORY_TITLES, Section
+from .sections import PageBuilder
 from .text import SITE_ROOT, AnchorSet, clean_heading, is_dotted_symbol, site_url, slugify, strip_heading_attrs, unique_anchor
 
 log = logging.getLogger(__name__)
@@ -409,45 +410,27 @@ def parse_page(md_file: Path, rel: str, text: str, tree: DocsTree, resolver: _In
         found = [d.path for d in directives if start <= d.line < end]
         return tuple(dict.fromkeys([*extra, *found]))
 
+    builder = PageBuilder("mkdocs", page_id, category, page_title, url, crumb0, path)
     out = [
-        Section(
-            id=f"mkdocs:{page_id}",
-            source="mkdocs",
-            category=category,
-            page_title=page_title,
-            title=page_title,
-            url=url,
-            level=1,
+        builder.page(
             symbols=symbols_in(0, first_heading),
             text=_section_text(lines, body_start, first_heading, includes, md_file, resolver),
-            path=path,
             line_start=page_start,
             line_end=max(first_heading, page_start + 1),
-            breadcrumb=(crumb0, page_title),
         )
     ]
-    parents: list[tuple[int, str]] = []
     for start, end, level, title, anchor in heads:
-        while parents and parents[-1][0] >= level:
-            parents.pop()
         out.append(
-            Section(
-                id=f"mkdocs:{page_id}#{anchor}",
-                source="mkdocs",
-                category=category,
-                page_title=page_title,
-                title=title,
-                url=f"{url}#{anchor}",
-                level=level,
+            builder.heading(
+                level,
+                title,
+                anchor,
                 symbols=symbols_in(start, end, (title,) if is_dotted_symbol(title) else ()),
                 text=_section_text(lines, start + 1, end, includes, md_file, resolver),
-                path=path,
                 line_start=start,
                 line_end=end,
-                breadcrumb=(crumb0, page_title, *(t for _, t in parents), title),
             )
         )
-        parents.append((level, title))
 
     # mkdocstrings objects and their members
     for d in directives:
@@ -460,38 +443,15 @@ def parse_page(md_file: Path, rel: str, text: str, tree: DocsTree, resolver: _In
         obj_anchor = unique_anchor(d.path, used)
         obj_crumbs = (crumb0, *owner_crumbs, d.path)
         out.append(
-            Section(
-                id=f"mkdocs:{page_id}#{obj_anchor}",
-                source="mkdocs",
-                category=category,
-                page_title=page_title,
-                title=d.path,
-                url=f"{url}#{obj_anchor}",
-                level=obj_level,
-                symbols=(d.path,),
-                path=path,
-                line_start=d.line,
-                line_end=d.end,
-                breadcrumb=obj_crumbs,
-            )
+            builder.heading(obj_level, d.path, obj_anchor, symbols=(d.path,), line_start=d.line, line_end=d.end, breadcrumb=obj_crumbs)
         )
         for member in d.members:
             full = f"{d.path}.{member}"
             anchor = unique_anchor(full, used)
             out.append(
-                Section(
-                    id=f"mkdocs:{page_id}#{anchor}",
-                    source="mkdocs",
-                    category=category,
-                    page_title=page_title,
-                    title=full,
-                    url=f"{url}#{anchor}",
-                    level=min(obj_level + 1, 6),
-                    symbols=(full,),
-                    path=path,
-                    line_start=d.line,
-                    line_end=d.end,
-                    breadcrumb=(*obj_crumbs, member),
+                builder.heading(
+                    min(obj_level + 1, 6), full, anchor,
+                    symbols=(full,), line_start=d.line, line_end=d.end, breadcrumb=(*obj_crumbs, member),
                 )
             )
     return out

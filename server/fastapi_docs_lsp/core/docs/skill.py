@@ -27,6 +27,7 @@ from .catalog import TitleMap
 from .files import read_text, safe_resolve, walk_files
 from .markdown import Block, normalize_source, parse_front_matter, top_level_blocks
 from .model import CATEGORY_TITLES, Section
+from .sections import PageBuilder
 from .text import (
     AnchorSet,
     clean_heading,
@@ -218,25 +219,17 @@ def _page_sections(
     first_heading = page.headings[0].line if page.headings else page_end
     body, _ = _trimmed(lines, page.content_start, first_heading)
     page_symbols = tuple(h.title for h in page.headings if is_dotted_symbol(h.title))
+    builder = PageBuilder("skill", page_id, category, page.title, page_url, crumb0, source_path)
     out = [
-        Section(
-            id=f"skill:{page_id}",
-            source="skill",
-            category=category,
-            page_title=page.title,
-            title=page.title,
+        builder.page(
             url=top_url,
-            level=1,
             symbols=page_symbols,
             text=body,
-            path=source_path,
             line_start=page.line,
             line_end=max(first_heading, page.line + 1),
-            breadcrumb=(crumb0, page.title),
         )
     ]
     used = file_anchors if ref is None else AnchorSet()
-    parents: list[tuple[int, str]] = []
     for i, h in enumerate(page.headings):
         end = page.headings[i + 1].line if i + 1 < len(page.headings) else page_end
         body, end = _trimmed(lines, h.content_start, end)
@@ -246,26 +239,17 @@ def _page_sections(
         if anchor is None:
             anchor = h.title if is_dotted_symbol(h.title) else (slugify(h.title) or "section")
         anchor = unique_anchor(anchor, used)
-        while parents and parents[-1][0] >= h.level:
-            parents.pop()
         out.append(
-            Section(
-                id=f"skill:{page_id}#{anchor}",
-                source="skill",
-                category=category,
-                page_title=page.title,
-                title=h.title,
-                url=f"{page_url}#{anchor}",
-                level=h.level,
+            builder.heading(
+                h.level,
+                h.title,
+                anchor,
                 symbols=(h.title,) if is_dotted_symbol(h.title) else (),
                 text=body,
-                path=source_path,
                 line_start=h.line,
                 line_end=max(end, h.end),
-                breadcrumb=(crumb0, page.title, *(t for _, t in parents), h.title),
             )
         )
-        parents.append((h.level, h.title))
     return out
 
 
