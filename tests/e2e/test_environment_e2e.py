@@ -71,9 +71,28 @@ async def test_missing_fastapi_falls_back_to_catalog(bare_client: LanguageClient
 async def test_broken_fastapi_install_keeps_serving(bare_client: LanguageClient, tmp_path):
     venv = _fake_env(tmp_path, "def broken(:\n    \x00 nonsense\n__version__ = '9.9.9'\n")
     await _start(bare_client, tmp_path, {"pythonPath": str(venv)})
-    await wait_ready_catalog(bare_client)
+    info = await wait_ready_catalog(bare_client)
     hover = await _hover_depends(bare_client, tmp_path)
     assert hover is not None and "Depends" in hover.contents.value
+    # the failure is reported, and no version is claimed as loaded (issue 12)
+    info = await wait_api_settled(bare_client)
+    assert info["fastapiVersion"] == "9.9.9"
+    assert info["apiLoaded"] is False and info["apiError"], {k: info.get(k) for k in ("apiLoaded", "apiError", "apiObjects", "docsSummary", "fastapiPath")}
+
+
+async def wait_api_settled(client: LanguageClient, timeout: float = 60.0) -> dict:
+    """serverInfo once the API docs are either loaded or have failed."""
+    import asyncio
+
+    loop = asyncio.get_event_loop()
+    deadline = loop.time() + timeout
+    info: dict = {}
+    while loop.time() < deadline:
+        info = await client.workspace_execute_command_async(types.ExecuteCommandParams(command="fastapi.serverInfo"))
+        if info and (info.get("apiLoaded") or info.get("apiError")):
+            return info
+        await asyncio.sleep(0.1)
+    return info
 
 
 async def test_bad_settings_get_a_message_and_defaults(bare_client: LanguageClient):

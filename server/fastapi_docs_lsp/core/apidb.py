@@ -728,6 +728,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"not reading this fastapi/starlette install: {refused}", file=sys.stderr)
         return 3
     payload = extract_api(paths)
+    if any((Path(p) / "fastapi").is_dir() for p in paths) and not any(k.startswith("fastapi.") for k in payload["objects"]):
+        # nothing cached: the next start tries again (the install may be fixed by then)
+        print("no API found in the installed fastapi package: griffe could not read it (see the lines above)", file=sys.stderr)
+        return 4
     write_atomically(Path(out), json.dumps(payload))
     return 0
 

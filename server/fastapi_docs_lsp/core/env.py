@@ -284,7 +284,7 @@ def _package_info(site_packages: list[str], name: str) -> tuple[str | None, str 
             if version:
                 break
         if version is None:
-            text = read_regular_text(pkg / "__init__.py", 1_000_000, level=logging.DEBUG) or ""
+            text = read_regular_text(pkg / "__init__.py", 1_000_000, level=logging.DEBUG, binary_ok=True) or ""
             m = _VERSION_RE.search(text)
             version = m.group(1) if m else None
         return str(pkg), version

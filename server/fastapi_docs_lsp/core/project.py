@@ -69,6 +69,7 @@ class Project:
     overlay: Callable[[str], str | None] | None = None  # open documents' text by path
     #: why the installed FastAPI could not be read (None when it was, or when none is installed)
     api_error: str | None = None
+    _api_env: PythonEnv | None = None  # the environment ``db`` was read from
 
     def __post_init__(self) -> None:
         self.modules = WorkspaceModules(self.roots, self._read_text, lambda: self.db, self.settings.maxFileSize)
@@ -103,6 +104,7 @@ class Project:
                 for problem in env.problems:
                     log.warning("%s", problem)
                 self.env = env
+                self.api_error = None  # until this environment's API docs are in (or failed)
                 report(f"Reading FastAPI API docs ({env.describe()})", 0.15)
                 api = self._start_api(env)
                 report("Indexing documentation", 0.3)
@@ -112,6 +114,7 @@ class Project:
                     report(f"Reading FastAPI API docs ({env.describe()})", 0.95)
                 self.db = api.result() if api is not None else None
                 self.api_error = api.error if api is not None else None
+                self._api_env = env
                 self.generation += 1
                 with self._lock:
                     self._analyses.clear()
@@ -143,6 +146,8 @@ class Project:
         path = cache_dir() / f"api-{digest[:40]}-s{SCHEMA_VERSION}.json"
         if path.is_file():
             payload = load_payload(path)
+            if payload is not None and env.fastapi_dir and not any(k.startswith("fastapi.") for k in payload.get("objects", ())):
+                payload = None  # an entry written before empty extractions were refused: read again
             if payload is not None:
                 log.info("API docs of %s from the cache (%.0f ms)", env.describe(), (time.perf_counter() - started) * 1000)
                 return ApiJob.done(ApiDB(payload))
@@ -265,9 +270,14 @@ class Project:
     def docs_summary(self) -> str:
         sources = getattr(self.docs, "sources", None) or []
         kinds = [s.kind for s in sources if getattr(s, "sections", 0)]
-        api = f"FastAPI {self.env.fastapi_version} API docs" if self.db is not None and self.env else None
+        api = f"FastAPI {self.env.fastapi_version} API docs" if self.api_loaded() and self.env else None
         parts = ([api] if api else []) + kinds
         return " + ".join(parts) if parts else "built-in catalog"
+
+    def api_loaded(self) -> bool:
+        """True when the API docs of the current environment are loaded (while a reload reads
+        another environment, the previous one's docs do not count)."""
+        return self.db is not None and self._api_env is self.env
 
     def info(self) -> dict[str, Any]:
         env = self.env
@@ -281,7 +291,7 @@ class Project:
             "starletteVersion": env.starlette_version if env else None,
             "fastapiPath": env.fastapi_dir if env else None,
             "apiObjects": len(self.db) if self.db is not None else 0,
-            "apiLoaded": self.db is not None,
+            "apiLoaded": self.api_loaded(),
             "apiError": self.api_error,
             "docsSources": [
                 {"kind": s.kind, "path": s.path, "sections": s.sections, "note": getattr(s, "note", "")} for s in sources
