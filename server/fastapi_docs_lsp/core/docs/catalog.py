@@ -16,15 +16,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-try:
-    from importlib.resources.abc import Traversable
-except ImportError:  # pragma: no cover - Python 3.10
-    from importlib.abc import Traversable
-
 if sys.version_info >= (3, 11):
     import tomllib
+    from importlib.resources.abc import Traversable
 else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+    import tomli as tomllib  # pyright: ignore[reportMissingImports]
+    from importlib.abc import Traversable
 
 from ..digest import hasher
 from .model import CATEGORY_TITLES, Section
@@ -43,7 +40,7 @@ def catalog_dir() -> Traversable:
     return resources.files("fastapi_docs_lsp.references") / "catalog"
 
 
-def catalog_files(directory: Traversable | Path | None = None) -> list[Traversable]:
+def catalog_files(directory: Traversable | Path | None = None) -> list[Traversable | Path]:
     folder = directory if directory is not None else catalog_dir()
     try:
         if not folder.is_dir():
