@@ -7,6 +7,7 @@ Each round starts the real server with a fresh (cold) or a filled (warm) cache f
 It also times the API extraction child on its own (CPU and wall time).
 
     .venv/bin/python -m benchmarks.bench_first_hover [--rounds 3]
+    PYTHONPATH=/path/to/other/checkout/server .venv/bin/python -m benchmarks.bench_first_hover  # compare
 
 Figures are printed side by side; the targets are <= 1.5 s cold and <= 0.3 s warm.
 """
@@ -76,8 +77,14 @@ def first_hover(cache: Path, root: Path) -> tuple[float, float]:
 
 def extraction_alone() -> tuple[float, float]:
     """(wall, CPU) seconds of one API extraction child (fastapi + starlette of this venv)."""
-    from fastapi_docs_lsp.core.apijob import extraction_command
     from fastapi_docs_lsp.core.env import find_environment
+
+    try:
+        from fastapi_docs_lsp.core.apijob import extraction_command
+    except ImportError:  # an older server under test (PYTHONPATH=...): its own command line
+
+        def extraction_command(out: Path, search: list[str], exclude: list[str] | None = None) -> list[str]:
+            return [sys.executable, "-m", "fastapi_docs_lsp.core.apidb", str(out), *search]
 
     env = find_environment(sys.executable)
     search = sorted({str(Path(d).parent) for d in (env.fastapi_dir, env.starlette_dir) if d})
