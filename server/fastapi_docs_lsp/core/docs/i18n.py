@@ -285,6 +285,11 @@ class LocalizedDocs:
             page_title=page_title,
             title=title if anchor else page_title,
             breadcrumb=self._crumbs(section, page, page_title, title if anchor else page_title),
+            # a local (English) copy is still reached through rich_section(); where a result is
+            # opened (workspace symbols, searchDocs), the translated page is what was asked for
+            path=None,
+            line_start=None,
+            line_end=None,
         )
         if len(self._localized) < 50_000:
             self._localized[section.id] = localized

@@ -205,16 +205,20 @@ class HeadingIndex:
             extra.sort(key=lambda t: -len(self.postings[t][0]))
             for t in extra[:8]:
                 out.setdefault(t, 0.5 + 0.4 * len(q) / len(t))
-        if not known and len(q) >= 5:
-            # the vocabulary word is the query's stem (another inflection of it)
-            for n in range(len(q) - 1, max(3, int(len(q) * 0.6)) - 1, -1):
+        if len(q) >= 4:
+            # other inflections: vocabulary words sharing the query's stem (больший/больші,
+            # застосунок/застосунки, बड़ा/बड़े), weaker when the query's own form is known
+            scale = 0.8 if known else 1.0
+            for n in range(len(q) - 1, max(3, math.ceil(len(q) * 0.6)) - 1, -1):
                 stem = q[:n]
                 i = bisect.bisect_left(self.vocab, stem)
                 hits = 0
                 while i < len(self.vocab) and self.vocab[i].startswith(stem) and hits < 6:
-                    out.setdefault(self.vocab[i], 0.35 + 0.5 * n / max(len(q), len(self.vocab[i])))
+                    t = self.vocab[i]
+                    if t != q and len(t) <= len(q) + 3:
+                        out.setdefault(t, scale * (0.3 + 0.55 * n / max(len(q), len(t))))
+                        hits += 1
                     i += 1
-                    hits += 1
                 if hits:
                     break
         if len(q) >= 4 and (not known or len(self.postings[q][0]) <= 1):
@@ -334,8 +338,13 @@ def merged_search(view: Any, query: str, limit: int = 10) -> list[SearchHit]:
             hi, lo = max(old[0], score), min(old[0], score)
             found[key] = (hi + 0.25 * lo, old[1])
 
-    for hit in view.base.search(query, limit):
-        add(view.localize(hit.section), hit.score)
+    # the English search sees only the query's Latin-letter words: its scores count for the
+    # share of the query it read (``बड़ा application`` is not a question about "application")
+    qterms = query_terms(query)
+    seen = sum(1 for t in qterms if t.isascii()) / len(qterms) if qterms else 1.0
+    if seen > 0:
+        for hit in view.base.search(query, limit):
+            add(view.localize(hit.section), hit.score * seen)
     index = view.heading_index()
     for d, score in index.search(query, limit):
         add(_section_for(view, index.entries[d]), score)
