@@ -124,6 +124,9 @@ class Translation:
         self.entries: list[tuple[str, int, str, str]] = []
         self.titles: dict[str, dict[str, str]] = {}
         for page, level, anchor, raw in rows:
+            if not raw.strip():
+                self.titles.setdefault(page, {})  # a page without headings: nothing to link to
+                continue
             title = (_EMPHASIS.sub(r"\1", clean_heading(raw)) if any(c in raw for c in "`*<[{_\\") else raw) or raw
             headings = self.titles.setdefault(page, {})
             if level <= 1 and "" not in headings:
@@ -155,7 +158,7 @@ def parse_rows(text: str) -> list[tuple[str, int, str, str]]:
         if not line or line.startswith("#"):
             continue
         parts = line.split("\t")
-        if len(parts) != 4 or not parts[0]:
+        if len(parts) != 4 or not parts[0] or "#" in parts[2] or "/" in parts[2]:
             continue
         try:
             level = int(parts[1])

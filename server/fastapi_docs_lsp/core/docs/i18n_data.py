@@ -2,7 +2,8 @@
 with their headings' anchors and titles.
 
 One file per language, ``references/i18n/<lang>.tsv``: a comment header, then one line per
-heading, ``<page>\\t<level>\\t<anchor>\\t<title>`` in site order. ``<page>`` is the site path
+heading, ``<page>\\t<level>\\t<anchor>\\t<title>`` in site order (level 0, empty title: a page
+without headings). ``<page>`` is the site path
 without slashes (``tutorial/cors``; the home page is ``index``), ``<anchor>`` the heading's id
 (translated pages keep the English anchors), ``<title>`` the heading as the translated page
 writes it. These are facts about fastapi.tiangolo.com (titles, paths, anchors), no body text.
@@ -46,6 +47,8 @@ def render_language(lang: str, pages: dict[str, list[dict[str, Any]]], source: s
     ]
     for site_path, headings in pages.items():
         page = page_id(site_path)
+        if not headings:
+            out.append(f"{page}\t0\t\t")  # the page exists, without a heading
         for h in headings:
             text = " ".join(str(h.get("text") or "").split())
             anchor = str(h.get("anchor") or "")
