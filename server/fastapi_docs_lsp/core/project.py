@@ -180,7 +180,7 @@ class Project:
         """The doc index as seen in the docs language (links and titles translated: docs/i18n.py)."""
         from .docs.i18n import with_language
 
-        return with_language(docs, self.docs_language)
+        return with_language(docs, self.docs_language, warm=True)
 
     def wait_for_docs(self, timeout: float = 10.0) -> Any:
         """The doc index, waiting up to ``timeout`` seconds for a first load still under way."""

@@ -259,6 +259,7 @@ class LocalizedDocs:
         self._localized: dict[str, Section] = {}  # section id -> its localized copy
         self._heading_anchors: dict[tuple[str, str], str] | None = None
         self._search: Any = None
+        self.heading_sections: dict[int, Section] = {}  # heading index entry -> its section (search)
         self._search_lock = threading.Lock()
 
     def __getattr__(self, name: str) -> Any:
@@ -371,15 +372,31 @@ class LocalizedDocs:
                     self._search = HeadingIndex(self.translation.entries)
         return self._search
 
+    def warm_in_background(self) -> None:
+        """Build the heading index on a daemon thread (yielding to requests), so the first
+        search in the language does not pay for it (~0.1-0.2 s)."""
+
+        def build() -> None:
+            from ..background import background_work
+
+            try:
+                with background_work():
+                    self.heading_index()
+            except Exception:
+                log.exception("building the %s heading index failed", self.language)
+
+        threading.Thread(target=build, name=f"fastapi-docs-i18n-{self.language}", daemon=True).start()
+
     def search(self, query: str, limit: int = 10) -> list[Any]:
         from .i18n_search import merged_search
 
         return merged_search(self, query, limit)
 
 
-def with_language(docs: Any, language: str) -> Any:
+def with_language(docs: Any, language: str, warm: bool = False) -> Any:
     """``docs`` (a ``DocIndex`` or a view of one) seen in ``language``; the same object when it
-    already is, the plain index for English or when the language's data cannot be read."""
+    already is, the plain index for English or when the language's data cannot be read.
+    ``warm``: build a new view's search index ahead, on a background thread."""
     if docs is None:
         return None
     base = docs.base if isinstance(docs, LocalizedDocs) else docs
@@ -388,7 +405,10 @@ def with_language(docs: Any, language: str) -> Any:
     tr = translation(language) if language != ENGLISH else None
     if tr is None:
         return base
-    return LocalizedDocs(base, language, tr)
+    view = LocalizedDocs(base, language, tr)
+    if warm:
+        view.warm_in_background()
+    return view
 
 
 def docs_language(docs: Any) -> str:

@@ -25,6 +25,7 @@ headings: a query costs well under a millisecond.
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 import re
 import unicodedata
@@ -32,6 +33,7 @@ from array import array
 from collections.abc import Sequence
 from typing import Any
 
+from ..background import pause_point
 from .i18n_data import HOME
 from .model import Section
 from .search import LOW_VALUE_PAGES, SearchHit
@@ -131,28 +133,30 @@ class HeadingIndex:
         parents: list[tuple[int, str]] = []
         current_page = None
         seen: dict[str, list[tuple[str, float]]] = {}  # text -> its tokens (titles recur)
+
+        def put(fields: dict[str, float], text: str, weight: float) -> None:
+            toks = seen.get(text)
+            if toks is None:
+                toks = seen[text] = tokens(text)
+            for t, w in toks:
+                fields[t] = min(MAX_FIELD, fields.get(t, 0.0) + weight * w)
+
         for d, (page, level, _anchor, title) in enumerate(self.entries):
+            if d % 64 == 63:
+                pause_point()  # on a background thread: let requests through
             if page != current_page:
                 parents, current_page = [], page
             while parents and parents[-1][0] >= level:
                 parents.pop()
             fields: dict[str, float] = {}
-
-            def put(text: str, weight: float) -> None:
-                toks = seen.get(text)
-                if toks is None:
-                    toks = seen[text] = tokens(text)
-                for t, w in toks:
-                    fields[t] = min(MAX_FIELD, max(fields.get(t, 0.0), 0.0) + weight * w)
-
-            put(title, W_TITLE)
+            put(fields, title, W_TITLE)
             if level <= 1:
                 for sub in subheadings.get(page, ()):
-                    put(sub, W_SUBHEADINGS)
+                    put(fields, sub, W_SUBHEADINGS)
             else:
-                put(page_titles.get(page, ""), W_PAGE)
+                put(fields, page_titles.get(page, ""), W_PAGE)
                 for _lvl, parent in parents[1:] if parents and parents[0][0] <= 1 else parents:
-                    put(parent, W_PARENT)
+                    put(fields, parent, W_PARENT)
             parents.append((level, title))
             for t, w in fields.items():
                 entry = postings.get(t)
@@ -267,11 +271,12 @@ class HeadingIndex:
         if not acc:
             return []
         n_terms = max(1, counted + sum(1 for _, e in expansions if not e))
-        scored = sorted(
-            ((raw / (ideal or 1.0)) * (0.35 + 0.65 * hits[d] / n_terms) ** 2 * self.factors[d], d) for d, raw in acc.items()
+        norm = 1.0 / (ideal or 1.0)
+        factors = self.factors
+        top = heapq.nlargest(
+            max(limit * 3, 20),
+            (((raw * norm) * (0.35 + 0.65 * hits[d] / n_terms) ** 2 * factors[d], d) for d, raw in acc.items()),
         )
-        scored.reverse()
-        top = scored[: max(limit * 4, 30)]
         qnorm = " ".join(query.casefold().split())
         cjk = any(_is_cjk(c) for c in qnorm)
         if cjk:
@@ -346,7 +351,11 @@ def merged_search(view: Any, query: str, limit: int = 10) -> list[SearchHit]:
         for hit in view.base.search(query, limit):
             add(view.localize(hit.section), hit.score * seen)
     index = view.heading_index()
+    memo = view.heading_sections
     for d, score in index.search(query, limit):
-        add(_section_for(view, index.entries[d]), score)
+        section = memo.get(d)
+        if section is None:
+            section = memo[d] = _section_for(view, index.entries[d])
+        add(section, score)
     ordered = sorted(found.values(), key=lambda x: -x[0])  # stable: English order among equals
     return [SearchHit(section, round(min(score, 1.0), 4)) for score, section in ordered[:limit]]
