@@ -218,3 +218,34 @@ def test_project_follows_locale_and_setting(loaded_project):
     assert not isinstance(project.docs, LocalizedDocs) and project.info()["docsLanguage"] == "en"
     hover = project.hover_in(project.analysis("main.py", "from fastapi import Query\nQuery(max_length=3)\n"), 1, 8)
     assert hover is not None and SITE + "ja/" not in hover[0] and SITE + "tutorial/" in hover[0]
+
+
+def test_completion_documentation_links_the_translation(index, api_db):
+    from fastapi_docs_lsp.core.completion import documentation
+
+    ja = with_language(index, "ja")
+    data = {"k": "keyword", "t": "fastapi.param_functions.Query", "p": "max_length"}
+    if api_db.get("fastapi.param_functions.Query") is None:
+        pytest.skip("this fastapi keeps Query elsewhere")
+    text = documentation(data, api_db, ja)
+    assert text is not None and SITE + "ja/tutorial/" in text
+    english = documentation(data, api_db, index)
+    assert english is not None and SITE + "ja/" not in english
+
+
+def test_localized_diagnostic_links_via_localize_url(index):
+    # what features/diagnostics.py does to every codeDescription href
+    rules = [SITE + "tutorial/query-params-str-validations/#add-regular-expressions", SITE + "advanced/events/#lifespan"]
+    assert [localize_url(u, "ko") for u in rules] == [
+        SITE + "ko/tutorial/query-params-str-validations/#add-regular-expressions",
+        SITE + "ko/advanced/events/#lifespan",
+    ]
+    # idempotent: a section link already localized by the view is left alone
+    assert localize_url(localize_url(rules[0], "ko"), "ko") == localize_url(rules[0], "ko")
+
+
+def test_the_page_heading_anchor_is_linkable():
+    # ``#cors-cross-origin-resource-sharing`` is the id of the page's own title
+    url = SITE + "tutorial/cors/#cors-cross-origin-resource-sharing"
+    assert localize_url(url, "zh") == SITE + "zh/tutorial/cors/#cors-cross-origin-resource-sharing"
+    assert translation("zh").title("tutorial/cors", "cors-cross-origin-resource-sharing") == translation("zh").title("tutorial/cors")

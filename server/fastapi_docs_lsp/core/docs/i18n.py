@@ -131,6 +131,8 @@ class Translation:
             headings = self.titles.setdefault(page, {})
             if level <= 1 and "" not in headings:
                 headings[""] = title
+                if anchor:
+                    headings.setdefault(anchor, title)  # the page's own heading id links its top too
                 anchor = ""
             elif anchor:
                 headings.setdefault(anchor, title)
