@@ -146,3 +146,21 @@ def test_cli_search_takes_lang(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["docsLanguage"] == "pt"
+
+
+def test_english_search_runs_only_when_it_can_help(index, monkeypatch):
+    view = with_language(index, "de")
+    calls: list[str] = []
+    original = index.search
+
+    def spy(query, limit=10):
+        calls.append(query)
+        return original(query, limit)
+
+    monkeypatch.setattr(index, "search", spy)
+    view.search("Fehler behandlung", 5)  # German words the headings know, English does not
+    view.search("背景", 5)  # no Latin letters: nothing for the English search to read
+    assert calls == []
+    view.search("upload files", 5)  # English
+    view.search("cors middleware", 5)  # words of both: English runs too
+    assert calls == ["upload files", "cors middleware"]

@@ -37,7 +37,7 @@ from ..background import pause_point
 from .i18n_data import HOME
 from .model import Section
 from .search import LOW_VALUE_PAGES, SearchHit
-from .text import site_url
+from .text import site_url, terms
 
 W_TITLE = 3.0
 W_PAGE = 0.8
@@ -236,17 +236,22 @@ class HeadingIndex:
         return list(out.items())
 
     def search(self, query: str, limit: int = 10) -> list[tuple[int, float]]:
-        """``(entry index, score in 0..1)``, best first."""
+        """``(entry index, score)``, best first (about 1.0 for a good match)."""
+        return self.search_covering(query, limit)[0]
+
+    def search_covering(self, query: str, limit: int = 10) -> tuple[list[tuple[int, float]], bool]:
+        """``search`` and whether every query term matched the language's vocabulary."""
         query = (query or "").strip()[:400]
         qterms = query_terms(query)
         if not qterms or limit <= 0:
-            return []
+            return [], False
         acc: dict[int, float] = {}
         hits: dict[int, int] = {}
         ideal = 0.0
         frequent = self.n_docs * 0.3
         expansions = [(q, self._expand(q, n == len(qterms) - 1)) for n, q in enumerate(qterms)]
         informative = sum(1 for _, e in expansions if e)
+        covered = informative == len(expansions)
         counted = 0
         for q, exp in expansions:
             if not exp:
@@ -269,7 +274,7 @@ class HeadingIndex:
                 acc[d] = acc.get(d, 0.0) + v
                 hits[d] = hits.get(d, 0) + 1
         if not acc:
-            return []
+            return [], False
         n_terms = max(1, counted + sum(1 for _, e in expansions if not e))
         norm = 1.0 / (ideal or 1.0)
         factors = self.factors
@@ -290,7 +295,7 @@ class HeadingIndex:
                 return fuzz.token_set_ratio(qnorm, self.titles[d]) / 100.0
         reranked = sorted(((s + 0.15 * similarity(d) ** 2 * self.factors[d], d) for s, d in top), key=lambda x: (-x[0], x[1]))
         # ~1.0 for a heading matching the query well; more for an exact, tutorial one
-        return [(d, round(s / SCALE, 4)) for s, d in reranked[:limit]]
+        return [(d, round(s / SCALE, 4)) for s, d in reranked[:limit]], covered
 
 
 # ---------------------------------------------------------------------- with the English search
@@ -321,6 +326,15 @@ def _section_for(view: Any, entry: tuple[str, int, str, str]) -> Section:
     )
 
 
+def _english_words(base: Any, query: str) -> bool:
+    """Are all the query's words in the English index's vocabulary (or can we not tell)?"""
+    postings = getattr(getattr(base, "_search", None), "postings", None)
+    if not isinstance(postings, dict):
+        return True
+    english = terms(query)
+    return all(t in postings for t in english)
+
+
 def merged_search(view: Any, query: str, limit: int = 10) -> list[SearchHit]:
     """English search of the wrapped index and the language's heading search, one hit per URL.
 
@@ -343,16 +357,20 @@ def merged_search(view: Any, query: str, limit: int = 10) -> list[SearchHit]:
             hi, lo = max(old[0], score), min(old[0], score)
             found[key] = (hi + 0.25 * lo, old[1])
 
-    # the English search sees only the query's Latin-letter words: its scores count for the
-    # share of the query it read (``बड़ा application`` is not a question about "application")
+    # The language's headings first. A query all of whose words they know (exactly, as another
+    # inflection or with a typo) and the English index does not is written in the language: the
+    # English search would only chase its words through fuzzy matches, so it is skipped.
+    index = view.heading_index()
+    local, covered = index.search_covering(query, limit)
+    # Otherwise the English search's scores count for the share of the query it can read: it
+    # sees only Latin-letter words (``बड़ा application`` is not a question about "application").
     qterms = query_terms(query)
     seen = sum(1 for t in qterms if t.isascii()) / len(qterms) if qterms else 1.0
-    if seen > 0:
+    if seen > 0 and not (covered and not _english_words(view.base, query)):
         for hit in view.base.search(query, limit):
             add(view.localize(hit.section), hit.score * seen)
-    index = view.heading_index()
     memo = view.heading_sections
-    for d, score in index.search(query, limit):
+    for d, score in local:
         section = memo.get(d)
         if section is None:
             section = memo[d] = _section_for(view, index.entries[d])
