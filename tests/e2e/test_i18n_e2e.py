@@ -104,3 +104,25 @@ async def test_docs_language_setting_overrides_the_locale(overridden: LanguageCl
     assert info["docsLanguage"] == "en"
     value = await _hover(overridden, "max_length=50")
     assert SITE + "tutorial/query-params-str-validations/" in value and "/zh-hant/" not in value
+
+
+async def test_locale_es_code_action_and_open_reference(spanish: LanguageClient):
+    text = ITEMS.read_text()
+    uri = open_doc(spanish, ITEMS, text)
+    pos = position_of(text, "max_length=50", 1)
+    actions = await spanish.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(start=pos, end=pos),
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
+    # (the client library may read the action back as a Command: only its title matters here)
+    titles = [a.title for a in actions or [] if a.title.startswith("Open FastAPI docs: ")]
+    assert titles, actions
+    title = titles[0].removeprefix("Open FastAPI docs: ")
+    assert title.startswith("Parámetros de Query"), title
+    arguments = [{"uri": uri, "position": {"line": pos.line, "character": pos.character}}]
+    payload = await _run(spanish, "fastapi.openReference", *arguments)
+    assert payload["url"].startswith(SITE + "es/tutorial/query-params-str-validations/")
+    assert payload["title"] == title
