@@ -409,6 +409,7 @@ def with_language(docs: Any, language: str, warm: bool = False) -> Any:
         return base
     view = LocalizedDocs(base, language, tr)
     if warm:
+        log.info("docs language %s: %d translated pages (others link the English docs)", language, len(tr.titles))
         view.warm_in_background()
     return view
 
