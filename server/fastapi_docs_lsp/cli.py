@@ -4,7 +4,7 @@
     fastapi-docs-lsp --tcp 127.0.0.1:2087  serve over TCP
     fastapi-docs-lsp hover FILE:LINE:COL   print the hover an editor would show (1-based line and column)
     fastapi-docs-lsp symbols FILE [--json] list the FastAPI symbols found in FILE
-    fastapi-docs-lsp search QUERY [--json] [--limit N] [--references PATH ...]
+    fastapi-docs-lsp search QUERY [--json] [--limit N] [--lang CODE] [--references PATH ...]
     fastapi-docs-lsp info [--json]         interpreter, fastapi/starlette versions, docs sources
 """
 
@@ -63,6 +63,8 @@ def _project(args: argparse.Namespace, start: str | None):
         data["pythonPath"] = args.python
     if getattr(args, "references", None):
         data["referencePaths"] = args.references
+    if getattr(args, "lang", None):
+        data["docsLanguage"] = args.lang
     settings, problems = parse_settings(data)
     for problem in problems:
         log.warning("%s", problem)
@@ -153,6 +155,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"fastapi: {info['fastapiVersion'] or 'not installed'}   starlette: {info['starletteVersion'] or 'not installed'}")
     print(f"API objects documented: {info['apiObjects']}")
     print(f"docs in use: {info['docsSummary']}")
+    print(f"docs language: {info.get('docsLanguage', 'en')}")
     for source in info["docsSources"]:
         print(f"  - {source['kind']}: {source['sections']} sections  {source['path'] or ''}")
     for problem in info["problems"]:
@@ -209,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("hover", parents=[common], help="print the hover for FILE:LINE:COL (1-based)")
     p.add_argument("location")
     p.add_argument("--plain", action="store_true", help="plain text instead of Markdown")
+    p.add_argument("--lang", metavar="CODE", help="docs language: en (default), de, es, fr, hi, ja, ko, pt, ru, tr, uk, zh, zh-hant")
     p.set_defaults(func=cmd_hover)
 
     p = sub.add_parser("symbols", parents=[common], help="list the FastAPI symbols in a file")
@@ -220,10 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="+")
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=int, default=8)
+    p.add_argument("--lang", metavar="CODE", help="docs language: en (default), de, es, fr, hi, ja, ko, pt, ru, tr, uk, zh, zh-hant")
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("info", parents=[common], help="show the environment and docs sources in use")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--lang", metavar="CODE", help="docs language: en (default), de, es, fr, hi, ja, ko, pt, ru, tr, uk, zh, zh-hant")
     p.set_defaults(func=cmd_info)
     return parser
 

@@ -210,7 +210,7 @@ class FastAPIDocsServer(LanguageServer):
         if not roots and params.root_path:
             roots.append(params.root_path)
         self.apply_settings(params.initialization_options, reload=False)
-        self.project = Project(roots=roots, settings=self.settings, overlay=self._overlay)
+        self.project = Project(roots=roots, settings=self.settings, overlay=self._overlay, locale=params.locale)
 
     def _use_synced_documents(self) -> None:
         """Swap pygls' workspace (just created, still empty) for one whose documents apply

@@ -50,6 +50,8 @@ class Settings:
     #: files larger than this many bytes are not analysed
     maxFileSize: int = 3_000_000
     logLevel: str = "info"
+    #: language of the docs links and topic search: "auto" (the editor's locale) or a code (en, es, zh, zh-hant, ...)
+    docsLanguage: str = "auto"
     hover: HoverSettings = field(default_factory=HoverSettings)
     completion: CompletionSettings = field(default_factory=CompletionSettings)
     diagnostics: DiagnosticsSettings = field(default_factory=DiagnosticsSettings)

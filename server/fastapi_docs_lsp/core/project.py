@@ -70,6 +70,7 @@ class Project:
     #: why the installed FastAPI could not be read (None when it was, or when none is installed)
     api_error: str | None = None
     _api_env: PythonEnv | None = None  # the environment ``db`` was read from
+    locale: str | None = None  # the client's locale at initialize ("auto" docsLanguage follows it)
 
     def __post_init__(self) -> None:
         self.modules = WorkspaceModules(self.roots, self._read_text, lambda: self.db, self.settings.maxFileSize)
@@ -160,13 +161,26 @@ class Project:
             log.warning("documentation index unavailable: %s", exc)
             return None
         skill = env.skill_dir if self.settings.useInstalledSkill else None
-        return build_index(
+        return self._in_docs_language(build_index(
             catalog=True,
             reference_paths=list(self.settings.referencePaths),
             installed_skill=skill,
             cache_dir=str(cache_dir()),
             progress=lambda message, fraction: report(message, 0.5 + 0.5 * fraction),
-        )
+        ))
+
+    @property
+    def docs_language(self) -> str:
+        """The docs language in use: the ``docsLanguage`` setting, or the client's locale."""
+        from .docs.i18n import resolve_language
+
+        return resolve_language(self.settings.docsLanguage, self.locale)
+
+    def _in_docs_language(self, docs: Any) -> Any:
+        """The doc index as seen in the docs language (links and titles translated: docs/i18n.py)."""
+        from .docs.i18n import with_language
+
+        return with_language(docs, self.docs_language, warm=True)
 
     def wait_for_docs(self, timeout: float = 10.0) -> Any:
         """The doc index, waiting up to ``timeout`` seconds for a first load still under way."""
@@ -179,6 +193,8 @@ class Project:
         old = self.settings
         self.settings = settings
         self.modules.max_file_size = settings.maxFileSize
+        if self.docs is not None and (docs := self._in_docs_language(self.docs)) is not self.docs:
+            self.docs, self.generation = docs, self.generation + 1
         return (old.pythonPath, old.referencePaths, old.useInstalledSkill) != (
             settings.pythonPath,
             settings.referencePaths,
@@ -297,6 +313,7 @@ class Project:
                 {"kind": s.kind, "path": s.path, "sections": s.sections, "note": getattr(s, "note", "")} for s in sources
             ],
             "docsSummary": self.docs_summary(),
+            "docsLanguage": self.docs_language,
             "cacheDir": str(cache_dir()),
             "problems": (env.problems if env else []) + self.messages,
         }

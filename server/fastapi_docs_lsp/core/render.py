@@ -89,7 +89,7 @@ def _links_for(symbols: list[str], doc_links: list[tuple[str, str]], docs: DocsL
         if "fastapi.tiangolo.com" not in url:
             continue
         section = docs.section_for_url(url) if docs is not None else None
-        push(_section_title(section) if section else text.replace("FastAPI docs for ", "").replace("FastAPI docs about ", ""), url, section)
+        push(_section_title(section) if section else text.replace("FastAPI docs for ", "").replace("FastAPI docs about ", ""), section.url if section else url, section)
     if docs is not None:
         for symbol in symbols:
             for section in docs.sections_for_symbol(symbol, limit=limit):

@@ -14,6 +14,7 @@ from typing import Any
 from lsprotocol import types
 
 from ..core.diagnostics import Diagnostic, diagnose
+from ..core.docs.i18n import localize_url
 from ..core.digest import hexdigest
 from .positions import client_range, encoding_of
 
@@ -130,7 +131,7 @@ def to_lsp(ls, uri: str, doc, analysis, diag: Diagnostic) -> types.Diagnostic:
         message=diag.message,
         severity=_SEVERITY.get(diag.severity, types.DiagnosticSeverity.Warning),
         code=diag.code,
-        code_description=types.CodeDescription(href=diag.href) if diag.href else None,
+        code_description=types.CodeDescription(href=localize_url(diag.href, ls.project.docs_language)) if diag.href else None,
         source="fastapi",
         tags=[_TAGS[t] for t in diag.tags if t in _TAGS] or None,
         related_information=related,
