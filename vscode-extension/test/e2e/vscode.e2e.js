@@ -5,7 +5,8 @@
 //   EXPECT_DOC FastAPI's own Doc() text for Query(max_length=...), read from the fixture's .venv
 // Steps: open the fixture project, open a file, the status bar shows the fixture .venv's FastAPI
 // (found by the server without the Python extension), hover `max_length=` shows FastAPI's Doc()
-// text (the installed FastAPI was read on an empty cache), hover `Depends` (FastAPI docs + docs
+// text (the installed FastAPI was read on an empty cache), the "1 test" CodeLens on a route opens
+// VS Code's references view (client command fastapi.showReferences), hover `Depends` (FastAPI docs + docs
 // link), completion after `status.` (HTTP_404_NOT_FOUND with its description), "FastAPI: Search
 // Docs" + "oauth scopes" (the OAuth2 scopes page is offered), picking it opens the docs URL;
 // then a broken `fastapi.server.interpreter` must restart the server and give exactly one error
@@ -167,6 +168,23 @@ async function retry(times, fn) {
     await page.waitForTimeout(400); // fade-in
     await page.screenshot({ path: path.join(ART, 'hover.png') });
     await page.mouse.move(5, 5);
+  });
+
+  await step('the "N tests" CodeLens on a route opens the references view with its test (fastapi.showReferences)', page, async () => {
+    await page.keyboard.press('Escape');
+    // the lens above `@app.get("/stock/{name}")`: tests/test_stock.py calls it once
+    const lens = page.locator('.monaco-editor .codelens-decoration a', { hasText: /\b1 tests?\b/ });
+    await lens.first().waitFor({ timeout: 60000 });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(ART, 'codelens.png') });
+    await lens.first().click();
+    const peek = page.locator('.peekview-widget, .reference-zone-widget');
+    await peek.first().waitFor({ timeout: 15000 });
+    const text = (await peek.first().innerText()).replace(/\s+/g, ' ');
+    console.log('REFERENCES:', text.slice(0, 300));
+    if (!/test_stock\.py/.test(text)) throw new Error(`the references view does not list tests/test_stock.py: ${text.slice(0, 200)}`);
+    await page.screenshot({ path: path.join(ART, 'codelens-references.png') });
+    await page.keyboard.press('Escape');
   });
 
   await step('completion after status. offers HTTP_404_NOT_FOUND with its description', page, async () => {
