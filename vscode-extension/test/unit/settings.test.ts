@@ -143,3 +143,13 @@ test('the agreed settings: fastapi.docsLanguage (enum, "auto") and fastapi.codeL
   assert.equal(lens.default, true);
   assert.ok(KEYS.includes('docsLanguage') && KEYS.includes('codeLens'), 'both are sent to the server');
 });
+
+test('marketplace metadata: repository, license, icon shipped in the .vsix, engine matches @types/vscode', () => {
+  assert.match(pkg.repository?.url ?? '', /^https:\/\//);
+  assert.equal(pkg.license, 'MIT');
+  assert.ok(fs.existsSync(path.join(EXT_ROOT, 'LICENSE.txt')));
+  assert.ok(pkg.icon && fs.existsSync(path.join(EXT_ROOT, pkg.icon)), 'icon file');
+  const ignore = fs.readFileSync(path.join(EXT_ROOT, '.vscodeignore'), 'utf8');
+  assert.ok(ignore.includes(`!${pkg.icon}`), 'the icon is not excluded from the .vsix');
+  assert.equal(pkg.devDependencies['@types/vscode'].replace(/^\D*/, ''), pkg.engines.vscode.replace(/^\D*/, ''));
+});
