@@ -318,7 +318,7 @@ function M.start(bufnr)
   end
   if vim.fn.executable(M.config.cmd[1]) == 0 then
     notify(
-      ('%q is not executable; install the server (pip install fastapi-docs-lsp) or set cmd in setup()'):format(
+      ('%q is not executable; install the server (`pipx install .` in a fastapi-docs-lsp checkout) or set cmd in setup()'):format(
         M.config.cmd[1]
       ),
       vim.log.levels.WARN
