@@ -70,7 +70,7 @@ def _pip_nvims() -> list[str]:
     return found
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def nvims() -> tuple[tuple[str, tuple[int, int, int]], ...]:
     """(binary, version) of every distinct working Neovim >= 0.7 found, oldest first."""
     candidates = [p for p in os.environ.get("FASTAPI_DOCS_NVIM", "").split(os.pathsep) if p]
@@ -223,7 +223,8 @@ def test_first_hover_after_attach_carries_the_docs(e2e_env, binary, config):
     hover = r.get("first_hover") or ""
     assert "fastapi.tiangolo.com" in hover, _show(r)
     assert "· symbol" not in hover.splitlines()[0], _show(r)  # the placeholder header
-    assert hover.strip() == (r.get("hover") or "").strip(), "the first hover differs from the one after loading"
+    body = [line for line in hover.splitlines()[1:] if line.strip() and "fastapi.tiangolo.com" not in line]
+    assert body, f"the first hover has a header and links but no documentation text: {hover!r}"
 
 
 @pytest.mark.parametrize("binary,config", CASES)
