@@ -457,11 +457,11 @@ export class ServerManager implements vscode.Disposable {
     if (!warning) {
       return;
     }
-    this.log.warn(warning.message);
     if (this.lastApiWarning === warning.key) {
       return;
     }
     this.lastApiWarning = warning.key;
+    this.log.warn(warning.message);
     void vscode.window.showWarningMessage(warning.message, 'Show log').then((choice) => {
       if (choice === 'Show log') {
         this.log.show();
