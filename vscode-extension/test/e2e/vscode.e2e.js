@@ -136,7 +136,10 @@ async function retry(times, fn) {
       await hover.first().waitFor({ timeout: 2500 });
       text = (await hover.first().innerText()).replace(/\s+/g, ' ').trim();
       // while the API docs load the hover may be the catalog's: wait for the real one
-      if (!text.includes(EXPECT_DOC)) throw new Error(`no Doc() text yet: ${text.slice(0, 300)}`);
+      if (!text.includes(EXPECT_DOC)) {
+        await page.waitForTimeout(2000); // give the API extraction time before hovering again
+        throw new Error(`no Doc() text yet: ${text.slice(0, 300)}`);
+      }
     });
     console.log('HOVER max_length:', text.slice(0, 400));
     if (!/max_length: int \| None = None/.test(text)) throw new Error(`no signature from the installed FastAPI: ${text.slice(0, 300)}`);
