@@ -3,7 +3,9 @@
 ;; Eglot runs ONE server per major mode and project. Pick one of the two setups below.
 
 ;; (a) fastapi-docs-lsp beside your Python server, through the `rass' multiplexer
-;;     (pip install rassumfrassum): Eglot talks to rass, rass to both servers.
+;;     (pipx install rassumfrassum): Eglot talks to rass, rass to both servers. rass sends
+;;     hover and workspace symbols to its primary server (the first after "--") only: swap the
+;;     two commands to get FastAPI hovers and "?" docs search instead of basedpyright's hovers.
 (with-eval-after-load 'eglot
   (add-to-list 'eglot-server-programs
                '((python-mode python-ts-mode)
@@ -17,8 +19,10 @@
 ;;                     :initializationOptions (:fastapi (:openReferencesIn "browser"))))))
 
 ;; Settings, answered to the server's workspace/configuration request (section "fastapi").
+;; docsLanguage: "auto" or en, de, es, fr, hi, ja, ko, pt, ru, tr, uk, zh, zh-hant.
+;; codeLens: Eglot shows no CodeLenses, so the route lenses are turned off.
 (setq-default eglot-workspace-configuration
-              '(:fastapi (:openReferencesIn "browser")))
+              '(:fastapi (:openReferencesIn "browser" :docsLanguage "auto" :codeLens :json-false)))
 
 ;; M-x eglot (or eglot-ensure in python-mode-hook) starts it.
 (add-hook 'python-mode-hook #'eglot-ensure)

@@ -3,8 +3,12 @@
 ;; lsp-mode runs add-on servers beside the main one (lsp-pyright, lsp-pylsp...):
 ;; `:add-on? t' makes fastapi-docs-lsp start in Python buffers in addition to it.
 (with-eval-after-load 'lsp-mode
+  ;; docsLanguage: "auto" or en, de, es, fr, hi, ja, ko, pt, ru, tr, uk, zh, zh-hant;
+  ;; codeLens: route lenses (shown with lsp-lens-mode)
   (lsp-register-custom-settings
-   '(("fastapi.openReferencesIn" "browser")))
+   '(("fastapi.openReferencesIn" "browser")
+     ("fastapi.docsLanguage" "auto")
+     ("fastapi.codeLens" t t)))
 
   (lsp-register-client
    (make-lsp-client

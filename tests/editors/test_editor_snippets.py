@@ -43,6 +43,9 @@ def assert_valid_settings(obj) -> None:
 EXPECTED_FILES = [
     "nvim/examples/init-plugin.lua",
     "nvim/examples/init-0.11.lua",
+    "nvim/examples/init-lsp-dir.lua",
+    "nvim/lsp/fastapi_docs_lsp.lua",
+    "mason/packages/fastapi-docs-lsp/package.yaml",
     "nvim/examples/init-lspconfig.lua",
     "nvim/examples/init-0.8.lua",
     "helix/languages.toml",
@@ -307,7 +310,8 @@ def test_eglot_snippet_loads_in_emacs():
       (load "{EDITORS / 'emacs/fastapi-docs-eglot.el'}" nil t)
       (let ((entry (assoc '(python-mode python-ts-mode) eglot-server-programs)))
         (unless (member "fastapi-docs-lsp" entry) (error "no server entry: %S" entry))
-        (unless (equal (default-value 'eglot-workspace-configuration) '(:fastapi (:openReferencesIn "browser")))
+        (unless (equal (default-value 'eglot-workspace-configuration)
+                       '(:fastapi (:openReferencesIn "browser" :docsLanguage "auto" :codeLens :json-false)))
           (error "workspace configuration"))
         (unless (memq 'eglot-ensure python-mode-hook) (error "no hook"))
         (princ "ok")))"""
@@ -330,6 +334,36 @@ def test_lua_files_compile(path):
     lua = f"local f, err = loadfile({json.dumps(str(target))}); if not f then io.stderr:write(err); vim.cmd('cq') end; vim.cmd('qa!')"
     proc = subprocess.run([nvim, "--headless", "--clean", "-u", "NONE", "-c", f"lua {lua}"], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_nvim_lsp_config_file_matches_the_plugin():
+    """editors/nvim/lsp/fastapi_docs_lsp.lua: what vim.lsp.enable('fastapi_docs_lsp') reads (0.11+)."""
+    text = (EDITORS / "nvim/lsp/fastapi_docs_lsp.lua").read_text()
+    assert "cmd = { 'fastapi-docs-lsp' }" in text
+    assert "filetypes = { 'python' }" in text
+    assert "experimental = { commands = { commands = { 'fastapi.showReferences' } } }" in text
+    plugin = (EDITORS / "nvim/lua/fastapi_docs/init.lua").read_text()
+    markers = re.search(r"root_markers = (\{[^}]*\})", plugin)[1]
+    assert f"root_markers = {markers}" in text, "the same root markers as the plugin"
+    assert "fastapi_docs_lsp = true" in plugin, "the plugin's commands recognise this client name"
+
+
+def test_mason_package_spec():
+    import yaml
+    spec = yaml.safe_load((EDITORS / "mason/packages/fastapi-docs-lsp/package.yaml").read_text())
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    for key in ("name", "description", "homepage", "licenses", "languages", "categories", "source", "bin"):
+        assert spec.get(key), key
+    assert spec["name"] == project["name"]
+    assert spec["licenses"] == [project["license"]]
+    assert spec["categories"] == ["LSP"] and spec["languages"] == ["Python"]
+    # the purl names the PyPI package at the version this checkout builds
+    assert spec["source"]["id"] == f"pkg:pypi/{project['name']}@{project['version']}"
+    # the binary Mason links is the console script the wheel installs
+    assert list(spec["bin"]) == list(project["scripts"]) == [SERVER]
+    assert spec["bin"][SERVER] == f"pypi:{project['name']}"
+    # nvim-lspconfig / vim.lsp.config name: the lsp/ file shipped in editors/nvim
+    assert (EDITORS / "nvim/lsp" / f"{spec['neovim']['lspconfig']}.lua").is_file()
 
 
 def test_nvim_examples_use_the_same_server_and_settings():

@@ -35,6 +35,8 @@ EXAMPLES = NVIM_DIR / "examples"
 E2E = NVIM_DIR / "test" / "e2e.lua"
 UNIT = NVIM_DIR / "test" / "unit.lua"
 FIXTURE = NVIM_DIR / "test" / "fixture" / "app.py"
+DIAG_LUA = NVIM_DIR / "test" / "diagnostics.lua"
+DIAG_FIXTURE = NVIM_DIR / "test" / "fixture_diag"
 PLACEHOLDER = "~/src/fastapi-docs-lsp"
 # local docs for the openReferencesIn = "editor" checks (skipped when ../shared is absent)
 LOCAL_DOCS = (REPO / ".." / "shared" / "corpora" / "fastapi-skill").resolve()
@@ -68,7 +70,7 @@ def _pip_nvims() -> list[str]:
     return found
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def nvims() -> tuple[tuple[str, tuple[int, int, int]], ...]:
     """(binary, version) of every distinct working Neovim >= 0.7 found, oldest first."""
     candidates = [p for p in os.environ.get("FASTAPI_DOCS_NVIM", "").split(os.pathsep) if p]
@@ -89,7 +91,13 @@ def configs_for(version: tuple[int, int, int]) -> list[str]:
         return ["init-plugin.lua"]
     if version < (0, 11, 0):
         return ["init-plugin.lua", "init-0.8.lua"]
-    return ["init-plugin.lua", "init-0.11.lua", "init-0.8.lua"]
+    return ["init-plugin.lua", "init-0.11.lua", "init-lsp-dir.lua", "init-0.8.lua"]
+
+
+#: client name each documented configuration gives the server
+CLIENT_NAMES = {"init-lsp-dir.lua": "fastapi_docs_lsp"}
+#: configurations that advertise the client command fastapi.showReferences
+ADVERTISE_COMMANDS = {"init-plugin.lua", "init-lsp-dir.lua"}
 
 
 def _cases():
@@ -133,9 +141,9 @@ def e2e_env(tmp_path_factory):
         f.chmod(0o755)
     env = dict(os.environ)
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
-    env.setdefault("FASTAPI_DOCS_LSP_CACHE_DIR", str(root / "server-cache"))
     for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
         env[var] = str(root / "xdg" / var.lower())
+    env.pop("FASTAPI_DOCS_LSP_CACHE_DIR", None)
     for var in ("NVIM", "NVIM_LISTEN_ADDRESS", "VIMINIT", "MYVIMRC", "DISPLAY", "WAYLAND_DISPLAY"):
         env.pop(var, None)
     return root, env
@@ -159,6 +167,8 @@ def run_e2e(e2e_env, binary: str, config: str) -> dict:
     root, env = e2e_env
     work = Path(tempfile.mkdtemp(prefix=config[:-4] + "-", dir=root))
     env = dict(env, OUT=str(work / "result.json"), FIXTURE=str(FIXTURE), XDG_OPEN_LOG=str(work / "opened.txt"))
+    # every run starts from an empty cache, as a new user does: nothing extracted yet
+    env["XDG_CACHE_HOME"] = str(work / "xdg-cache")
     if LOCAL_DOCS.is_dir():
         env["E2E_REFERENCE_PATH"] = str(LOCAL_DOCS)
     cfg = documented_config(config, work / config)
@@ -193,7 +203,7 @@ def test_client_starts_and_attaches(e2e_env, binary, config):
     r = run_e2e(e2e_env, binary, config)
     assert r.get("done"), _show(r)
     assert r["filetype"] == "python"
-    assert r.get("client_name") == "fastapi_docs", _show(r)
+    assert r.get("client_name") == CLIENT_NAMES.get(config, "fastapi_docs"), _show(r)
     assert Path(r["root_dir"]) == FIXTURE.parent, "root marker (pyproject.toml) not used"
     assert r["commands"] == {"FastapiDocs": True, "FastapiReference": True, "FastapiHover": True}
 
@@ -204,6 +214,25 @@ def test_hover_on_depends_shows_fastapi_docs(e2e_env, binary, config):
     hover = r.get("hover") or ""
     assert "Depends" in hover, _show(r)
     assert "fastapi.tiangolo.com" in hover, _show(r)
+
+
+@pytest.mark.parametrize("binary,config", CASES)
+def test_first_hover_after_attach_carries_the_docs(e2e_env, binary, config):
+    """Sent right after initialize, on an empty cache: the full hover, never a placeholder."""
+    r = run_e2e(e2e_env, binary, config)
+    hover = r.get("first_hover") or ""
+    assert "fastapi.tiangolo.com" in hover, _show(r)
+    assert "· symbol" not in hover.splitlines()[0], _show(r)  # the placeholder header
+    body = [line for line in hover.splitlines()[1:] if line.strip() and "fastapi.tiangolo.com" not in line]
+    assert body, f"the first hover has a header and links but no documentation text: {hover!r}"
+
+
+@pytest.mark.parametrize("binary,config", CASES)
+def test_client_command_show_references_is_advertised(e2e_env, binary, config):
+    r = run_e2e(e2e_env, binary, config)
+    if config not in ADVERTISE_COMMANDS:
+        pytest.skip(f"{config} is a minimal configuration without the plugin's capabilities")
+    assert "fastapi.showReferences" in (r.get("client_commands") or []), _show(r)
 
 
 @pytest.mark.parametrize("binary,config", CASES)
@@ -282,6 +311,36 @@ def test_no_errors_or_warnings(e2e_env, binary, config):
     assert bad == [], bad
     assert "Error" not in (r.get("messages") or ""), r.get("messages")
     assert "deprecated" not in (r.get("messages") or "").lower(), r.get("messages")
+
+
+def _diag_cases():
+    found = [(b, v) for b, v in nvims() if v >= (0, 11, 0)]
+    if not found:
+        return [pytest.param(None, marks=pytest.mark.skip(reason="no Neovim 0.11+ binary"))]
+    return [pytest.param(b, id="nvim" + ".".join(map(str, v))) for b, v in found]
+
+
+@pytest.mark.parametrize("binary", _diag_cases())
+def test_files_opened_before_the_server_is_ready_each_get_diagnostics(e2e_env, binary):
+    """Neovim 0.11+: three files opened at once, before the server is up, each get FA003."""
+    root, env = e2e_env
+    work = Path(tempfile.mkdtemp(prefix="diag-", dir=root))
+    files = sorted(DIAG_FIXTURE.glob("*.py"))
+    assert len(files) == 3
+    env = dict(env, OUT=str(work / "diag.json"), FILES=":".join(str(f) for f in files), XDG_CACHE_HOME=str(work / "xdg-cache"))
+    cfg = documented_config("init-lsp-dir.lua", work / "init-lsp-dir.lua")
+    proc = subprocess.run(
+        [binary, "--headless", "--clean", "-u", str(cfg), "-c", f"luafile {DIAG_LUA}"],
+        env=env, cwd=str(DIAG_FIXTURE), capture_output=True, text=True, timeout=RUN_TIMEOUT, stdin=subprocess.DEVNULL,
+    )
+    out = work / "diag.json"
+    assert out.exists(), (proc.stdout + proc.stderr)[-2000:]
+    r = json.loads(out.read_text())
+    assert r.get("done") and r["errors"] == [], r
+    assert r["initialized_before_open"] is False, "the files must be opened before the server is ready"
+    for entry in r["files"]:
+        codes = [d["code"] for d in entry["diagnostics"]]
+        assert "FA003" in codes, (entry, r)
 
 
 def _unit_cases():

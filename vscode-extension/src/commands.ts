@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, LanguageClient } from 'vscode-languageclient/node';
 import { debounce, LatestOnly } from './lib/debounce';
+import { LspRange, parseShowReferencesArgs } from './lib/locations';
 import { hitToItem, openTarget, SearchHit, toHits } from './lib/search';
 import { SECTION } from './lib/settings';
 import { ServerManager } from './server';
@@ -24,7 +25,24 @@ export function registerCommands(context: vscode.ExtensionContext, manager: Serv
     vscode.commands.registerCommand('fastapi-docs.openReference', () => openReference(manager)),
     vscode.commands.registerCommand('fastapi-docs.restart', () => manager.restartByUser()),
     vscode.commands.registerCommand('fastapi-docs.showLog', () => manager.log.show()),
+    // client side of the CodeLens agreement ("N tests" -> the references peek view)
+    vscode.commands.registerCommand('fastapi.showReferences', (...args: unknown[]) => showReferences(manager, args)),
   );
+}
+
+const toRange = (r: LspRange) => new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
+
+/** `fastapi.showReferences(uri, position, locations)` -> `editor.action.showReferences` with VS Code types. */
+async function showReferences(manager: ServerManager, args: unknown[]): Promise<void> {
+  const parsed = parseShowReferencesArgs(args);
+  if (typeof parsed === 'string') {
+    manager.log.warn(parsed);
+    return;
+  }
+  const uri = vscode.Uri.parse(parsed.uri);
+  const position = new vscode.Position(parsed.position.line, parsed.position.character);
+  const locations = parsed.locations.map((l) => new vscode.Location(vscode.Uri.parse(l.uri), toRange(l.range)));
+  await vscode.commands.executeCommand('editor.action.showReferences', uri, position, locations);
 }
 
 async function requireClient(manager: ServerManager): Promise<LanguageClient | undefined> {

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
+import { PythonExtension, PVSC_EXTENSION_ID } from '@vscode/python-extension';
 import {
   CloseAction,
   CloseHandlerResult,
@@ -14,12 +15,15 @@ import {
   DidChangeConfigurationNotification,
   ErrorAction,
   ErrorHandlerResult,
+  ClientCapabilities,
   ExecuteCommandRequest,
+  FeatureState,
   LanguageClient,
   LanguageClientOptions,
   RevealOutputChannelOn,
   ServerOptions,
   State,
+  StaticFeature,
   TransportKind,
 } from 'vscode-languageclient/node';
 import { debounce, Debounced } from './lib/debounce';
@@ -33,10 +37,11 @@ import {
 } from './lib/interpreter';
 import { CheckReport, crashProblem, diagnose, normalizeStrategy, Problem, serverLaunch } from './lib/launch';
 import { findOnPath, pythonCommandNames, resolveAgainst, substituteVariables, VariableContext } from './lib/paths';
-import { formatStatus, isLoading, ServerInfo } from './lib/search';
+import { CLIENT_COMMANDS } from './lib/locations';
+import { apiWarning, formatStatus, isLoading, ServerInfo } from './lib/search';
 import { buildServerSettings, classifyChange, launchKey, SECTION, serverSettingKeys } from './lib/settings';
 
-const PYTHON_EXTENSION_ID = 'ms-python.python';
+const PYTHON_EXTENSION_ID = PVSC_EXTENSION_ID;
 const CHECK_TIMEOUT_MS = 30_000;
 const RESTART_DEBOUNCE_MS = 500;
 const RECONFIGURE_DEBOUNCE_MS = 300;
@@ -46,6 +51,23 @@ class QuietLanguageClient extends LanguageClient {
   override error(message: string, data?: unknown, _showNotification?: boolean | 'force'): void {
     super.error(message, data, false);
   }
+}
+
+/**
+ * Advertises the client-side commands (rust-analyzer's `experimental.commands` convention): the
+ * server then uses `fastapi.showReferences` for its "N tests" lenses instead of its own command.
+ */
+class ClientCommandsFeature implements StaticFeature {
+  fillClientCapabilities(capabilities: ClientCapabilities): void {
+    const experimental = (capabilities.experimental ?? {}) as Record<string, unknown>;
+    experimental.commands = { commands: [...CLIENT_COMMANDS] };
+    capabilities.experimental = experimental;
+  }
+  initialize(): void {}
+  getState(): FeatureState {
+    return { kind: 'static' };
+  }
+  clear(): void {}
 }
 
 interface LaunchPlan {
@@ -64,6 +86,7 @@ export class ServerManager implements vscode.Disposable {
   private plan: LaunchPlan | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private lastProblem: string | undefined;
+  private lastApiWarning: string | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private pythonListener: vscode.Disposable | undefined;
   private readonly restartSoon: Debounced<[string]>;
@@ -101,13 +124,13 @@ export class ServerManager implements vscode.Disposable {
     return { workspaceFolder: folder?.uri.fsPath, userHome: os.homedir(), env: process.env };
   }
 
+  /** The Python extension's API (through @vscode/python-extension), when it is installed. */
   private async pythonApi(): Promise<PythonExtensionApi | undefined> {
-    const ext = vscode.extensions.getExtension<PythonExtensionApi>(PYTHON_EXTENSION_ID);
-    if (!ext) {
+    if (!vscode.extensions.getExtension(PYTHON_EXTENSION_ID)) {
       return undefined;
     }
     try {
-      return ext.isActive ? ext.exports : await ext.activate();
+      return (await PythonExtension.api()) as unknown as PythonExtensionApi;
     } catch (err) {
       this.log.warn(`the Python extension failed to activate: ${String(err)}`);
       return undefined;
@@ -118,14 +141,18 @@ export class ServerManager implements vscode.Disposable {
     const cfg = vscode.workspace.getConfiguration(SECTION, scope?.uri);
     const vars = this.variables(scope);
     const expand = (v: string | undefined) => (v ? resolveAgainst(substituteVariables(v, vars), scope?.uri.fsPath) : '');
+    // In an untrusted workspace VS Code hides the workspace values of the restricted settings
+    // (package.json: capabilities.untrustedWorkspaces), and the Python extension's choice (which
+    // may be the workspace's own .venv) is not run: the server reads that environment statically.
+    const trusted = vscode.workspace.isTrusted;
     const inputs = {
       serverSetting: expand(cfg.get<string>('server.interpreter')),
       projectSetting: expand(cfg.get<string>('pythonPath')),
-      pythonExtension: await interpreterFromPythonApi(await this.pythonApi(), scope?.uri),
+      pythonExtension: trusted ? await interpreterFromPythonApi(await this.pythonApi(), scope?.uri) : undefined,
       lookupOnPath: () => findOnPath(pythonCommandNames(), process.env.PATH, isExecutable),
+      trusted,
     };
-    const server = resolveServerInterpreter(inputs);
-    return { server, project: resolveProjectInterpreter(inputs, server) };
+    return { server: resolveServerInterpreter(inputs), project: resolveProjectInterpreter(inputs) };
   }
 
   private async makePlan(): Promise<LaunchPlan> {
@@ -172,6 +199,7 @@ export class ServerManager implements vscode.Disposable {
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.restartIfPlanChanged('workspace folders changed')),
       vscode.extensions.onDidChange(() => void this.watchPythonExtension()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.restartIfPlanChanged('the workspace is now trusted')),
     );
   }
 
@@ -217,6 +245,7 @@ export class ServerManager implements vscode.Disposable {
   /** Manual restart from the command palette: forget the last reported problem. */
   restartByUser(): Promise<void> {
     this.lastProblem = undefined;
+    this.lastApiWarning = undefined;
     this.crashTimes = [];
     return this.restart('"FastAPI: Restart Server"');
   }
@@ -254,7 +283,7 @@ export class ServerManager implements vscode.Disposable {
     const interp = plan.server.path;
     this.log.info(
       `server interpreter: ${interp ?? '(none)'} (${describeSource(plan.server.source)}); ` +
-        `project interpreter: ${plan.project.path ?? '(none)'} (${describeSource(plan.project.source)}); ` +
+        `project interpreter: ${plan.project.path ?? '(not sent)'} (${describeSource(plan.project.source)}); ` +
         `importStrategy: ${plan.strategy}`,
     );
     const launch = interp
@@ -316,6 +345,7 @@ export class ServerManager implements vscode.Disposable {
       },
     };
     const client = new QuietLanguageClient('fastapi', 'FastAPI Docs', serverOptions, clientOptions);
+    client.registerFeature(new ClientCommandsFeature());
     this.client = client;
     this.stderrTail = [];
     try {
@@ -413,12 +443,31 @@ export class ServerManager implements vscode.Disposable {
       return;
     }
     this.setStatus('running');
+    this.warnIfApiFailed();
     if (isLoading(this.info) && attempt < 12) {
       this.infoTimer = setTimeout(() => void this.refreshInfo(attempt + 1), Math.min(500 * 2 ** attempt, 10_000));
     }
   }
 
   // ---------------------------------------------------------------- reporting
+
+  /** The installed FastAPI could not be read: one warning notification per distinct failure. */
+  private warnIfApiFailed(): void {
+    const warning = apiWarning(this.info);
+    if (!warning) {
+      return;
+    }
+    if (this.lastApiWarning === warning.key) {
+      return;
+    }
+    this.lastApiWarning = warning.key;
+    this.log.warn(warning.message);
+    void vscode.window.showWarningMessage(warning.message, 'Show log').then((choice) => {
+      if (choice === 'Show log') {
+        this.log.show();
+      }
+    });
+  }
 
   private setStatus(state: 'starting' | 'running' | 'failed', problem?: Problem): void {
     if (state === 'starting') {
@@ -430,8 +479,9 @@ export class ServerManager implements vscode.Disposable {
       const s = formatStatus(this.info);
       this.status.text = s.text;
       this.status.tooltip = s.tooltip;
-      this.status.command = 'fastapi-docs.searchDocs';
-      this.status.backgroundColor = undefined;
+      const warn = s.severity === 'warning';
+      this.status.command = warn ? 'fastapi-docs.showLog' : 'fastapi-docs.searchDocs';
+      this.status.backgroundColor = warn ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     } else {
       this.status.text = '$(error) FastAPI';
       this.status.tooltip = `${problem?.message ?? 'FastAPI Docs: the server is not running.'}\n${problem?.fix ?? ''}\n\nClick to show the log.`;

@@ -112,6 +112,8 @@ local function main()
     R.client_name = client.name
     R.root_dir = client.config.root_dir
     R.server_commands = ((client.server_capabilities or {}).executeCommandProvider or {}).commands
+    local experimental = ((client.capabilities or client.config.capabilities or {}).experimental or {})
+    R.client_commands = (experimental.commands or {}).commands or {}
     R.capabilities = {}
     for _, cap in ipairs({ 'hoverProvider', 'completionProvider', 'workspaceSymbolProvider' }) do
       R.capabilities[cap] = (client.server_capabilities or {})[cap] ~= nil
@@ -120,6 +122,25 @@ local function main()
   if not client then
     return
   end
+
+  -- The very first hover after attach, sent at once (the cache is empty): it must carry the
+  -- docs, not a placeholder (the server waits for its docs before answering).
+  step('first_hover', function()
+    local line, col = find(bufnr, 'Depends%(oauth2_scheme%)')
+    local res = vim.lsp.buf_request_sync(bufnr, 'textDocument/hover', {
+      textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+      position = { line = line, character = col + 2 },
+    }, timeout)
+    assert(res, 'first hover timed out')
+    for _, r in pairs(res) do
+      if r.err then
+        error('first hover error: ' .. vim.inspect(r.err))
+      end
+      if r.result and r.result.contents then
+        R.first_hover = markdown_of(r.result.contents)
+      end
+    end
+  end)
 
   -- As a user would, give the server the moment it needs to load the API and the docs
   -- (fastapi.serverInfo reports what is loaded).

@@ -160,6 +160,41 @@ check('commands warn instead of failing when no server runs', function()
   eq(#warnings, 3, 'warnings')
 end)
 
+check('the client command fastapi.showReferences is advertised and registered', function()
+  M.setup({ autostart = false })
+  local caps = M.client_config('/tmp').capabilities
+  eq(caps.experimental.commands.commands, { 'fastapi.showReferences' })
+  eq(vim.lsp.commands['fastapi.showReferences'], M.show_references)
+  eq(M.extra_capabilities().experimental.commands.commands, { 'fastapi.showReferences' })
+end)
+
+check('fastapi.showReferences puts the locations in the quickfix list', function()
+  local dir = vim.fn.tempname()
+  vim.fn.mkdir(dir, 'p')
+  local a, b = dir .. '/test_a.py', dir .. '/test_b.py'
+  vim.fn.writefile({ 'def test_one(client):', '    client.get("/items/1")' }, a)
+  vim.fn.writefile({ '', '', 'def test_two(client):', '    client.get("/items/2")' }, b)
+  local function loc(path, line)
+    return { uri = vim.uri_from_fname(path), range = { start = { line = line, character = 4 }, ['end'] = { line = line, character = 10 } } }
+  end
+  local command = {
+    title = '2 tests',
+    command = 'fastapi.showReferences',
+    arguments = { vim.uri_from_fname(dir .. '/main.py'), { line = 3, character = 0 }, { loc(a, 1), loc(b, 3), { uri = 'bad' } } },
+  }
+  M.show_references(command, {})
+  local qf = vim.fn.getqflist({ title = 1, items = 1 })
+  eq(qf.title, '2 tests')
+  eq(#qf.items, 2, 'malformed locations are dropped')
+  eq(vim.fn.fnamemodify(vim.fn.bufname(qf.items[1].bufnr), ':p'), vim.fn.fnamemodify(a, ':p'))
+  eq({ qf.items[1].lnum, qf.items[1].col }, { 2, 5 })
+  eq({ qf.items[2].lnum, qf.items[2].col }, { 4, 5 })
+  vim.cmd('cclose')
+  warnings = {}
+  M.show_references({ arguments = { 'file:///x.py', { line = 0, character = 0 }, {} } }, {})
+  eq(#warnings, 1, 'no locations: one warning')
+end)
+
 local f = assert(io.open(out_path, 'w'))
 f:write(vim.fn.json_encode(R))
 f:close()

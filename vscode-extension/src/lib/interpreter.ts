@@ -2,20 +2,26 @@
  * Which Python runs the server, and which Python's FastAPI the server documents.
  *
  * Server interpreter: `fastapi.server.interpreter` setting, else the Python extension's active
- * environment for the workspace, else `python3` (or `python`) on PATH.
+ * environment for the workspace (trusted workspaces only), else `python3` (or `python`) on PATH.
  * Project interpreter (sent as `pythonPath`): `fastapi.pythonPath` setting, else the Python
- * extension's active environment, else the server interpreter. It is filled in even when the
- * server runs from its bundled copy on another interpreter, so the docs always match the
- * project's installed FastAPI.
+ * extension's active environment (trusted workspaces only), else nothing: the server then finds
+ * the project's environment itself (`$VIRTUAL_ENV`, `.venv`/`venv` in the workspace, read
+ * statically, never run), so a workspace venv is used even without the Python extension. A
+ * `python3` found on PATH is never sent as the project interpreter.
  */
 
-export type InterpreterSource = 'setting' | 'pythonExtension' | 'path' | 'none';
+export type InterpreterSource = 'setting' | 'pythonExtension' | 'path' | 'serverDiscovery' | 'none';
 
 export interface ResolvedInterpreter {
   /** Absolute path or command; `undefined` when nothing was found. */
   path: string | undefined;
   source: InterpreterSource;
 }
+
+const clean = (s: string | undefined): string | undefined => {
+  const t = s?.trim();
+  return t ? t : undefined;
+};
 
 export interface InterpreterInputs {
   /** `fastapi.server.interpreter` after variable substitution ("" when unset). */
@@ -26,19 +32,23 @@ export interface InterpreterInputs {
   pythonExtension?: string;
   /** Looks up python3/python on PATH. */
   lookupOnPath: () => string | undefined;
+  /**
+   * Whether the workspace is trusted (default true). In an untrusted workspace the Python
+   * extension's choice may be a workspace-provided interpreter: it is not used to run anything.
+   */
+  trusted?: boolean;
 }
 
-const clean = (s: string | undefined): string | undefined => {
-  const t = s?.trim();
-  return t ? t : undefined;
-};
+const fromPythonExtension = (inputs: InterpreterInputs): string | undefined =>
+  inputs.trusted === false ? undefined : clean(inputs.pythonExtension);
+
 
 export function resolveServerInterpreter(inputs: InterpreterInputs): ResolvedInterpreter {
   const setting = clean(inputs.serverSetting);
   if (setting) {
     return { path: setting, source: 'setting' };
   }
-  const fromExt = clean(inputs.pythonExtension);
+  const fromExt = fromPythonExtension(inputs);
   if (fromExt) {
     return { path: fromExt, source: 'pythonExtension' };
   }
@@ -49,16 +59,16 @@ export function resolveServerInterpreter(inputs: InterpreterInputs): ResolvedInt
   return { path: undefined, source: 'none' };
 }
 
-export function resolveProjectInterpreter(inputs: InterpreterInputs, server: ResolvedInterpreter): ResolvedInterpreter {
+export function resolveProjectInterpreter(inputs: InterpreterInputs): ResolvedInterpreter {
   const setting = clean(inputs.projectSetting);
   if (setting) {
     return { path: setting, source: 'setting' };
   }
-  const fromExt = clean(inputs.pythonExtension);
+  const fromExt = fromPythonExtension(inputs);
   if (fromExt) {
     return { path: fromExt, source: 'pythonExtension' };
   }
-  return server;
+  return { path: undefined, source: 'serverDiscovery' };
 }
 
 export function describeSource(source: InterpreterSource): string {
@@ -69,6 +79,8 @@ export function describeSource(source: InterpreterSource): string {
       return 'from the Python extension';
     case 'path':
       return 'found on PATH';
+    case 'serverDiscovery':
+      return "found by the server: $VIRTUAL_ENV, .venv/venv in the workspace (read, never run), else the server's own";
     case 'none':
       return 'not found';
   }

@@ -160,7 +160,7 @@ export function diagnose(run: CheckRun): Diagnosis {
         report,
         problem: {
           message: `FastAPI Docs: ${what} in the environment of "${report.executable}".`,
-          fix: `Run "${report.executable} -m pip install ${serverMissing || !report.missing.length ? '--upgrade ' : ''}${pkgs}", or set "fastapi.server.importStrategy" to "useBundled" to use the copy shipped with the extension.`,
+          fix: `Run "${report.executable} -m pip install ${serverMissing || !report.missing.length ? '--upgrade ' : ''}${pkgs}"${serverMissing ? ' (until it is on PyPI: pip install a fastapi-docs-lsp checkout or wheel)' : ''}, or set "fastapi.server.importStrategy" to "useBundled" to use the copy shipped with the extension.`,
           actions: ['useBundled', 'openSettings'],
         },
       };

@@ -75,44 +75,96 @@ export interface ServerInfo {
   serverInterpreter?: string;
   /** the project interpreter whose FastAPI is documented; null until the server has loaded it */
   interpreter?: string | null;
+  /** the installed FastAPI version (also when its API docs could not be read) */
   fastapiVersion?: string | null;
   starletteVersion?: string | null;
+  /** whether the installed FastAPI's API docs (signatures, Doc() texts) are loaded */
+  apiLoaded?: boolean;
+  /** why the installed FastAPI could not be read, else null */
+  apiError?: string | null;
+  /** the docs language in use (i18n) */
+  docsLanguage?: string;
   docsSources?: { kind: string; path?: string; sections?: number }[];
   docsSummary?: string;
   problems?: string[];
 }
 
-/** The server answers serverInfo before it has inspected the environment: nothing known yet. */
+/**
+ * Still loading: the server answered before it inspected the environment, or it found a FastAPI
+ * whose API docs are neither loaded nor failed yet.
+ */
 export function isLoading(info: ServerInfo | undefined): boolean {
-  return !!info && !info.interpreter && !info.fastapiVersion && !(info.docsSources ?? []).length;
+  if (!info) {
+    return false;
+  }
+  if (!info.interpreter && !info.fastapiVersion && !(info.docsSources ?? []).length) {
+    return true;
+  }
+  return !!info.fastapiVersion && info.apiLoaded === false && !info.apiError;
+}
+
+/** The installed FastAPI could not be read: the warning to show once, else undefined. */
+export function apiWarning(info: ServerInfo | undefined): { key: string; message: string } | undefined {
+  if (!info?.apiError) {
+    return undefined;
+  }
+  const what = info.fastapiVersion ? `FastAPI ${info.fastapiVersion}` : 'FastAPI';
+  const where = info.interpreter ? ` in ${info.interpreter}` : '';
+  return {
+    key: `${info.interpreter ?? ''}|${info.fastapiVersion ?? ''}|${info.apiError}`,
+    message:
+      `FastAPI Docs: could not read the installed ${what}${where}: ${info.apiError}. ` +
+      'Hovers and completion show the catalog only (no signatures or parameter docs).',
+  };
 }
 
 export interface StatusText {
   text: string;
   tooltip: string;
+  /** 'warning': the status bar item gets the warning colours */
+  severity?: 'warning';
 }
 
 export function formatStatus(info: ServerInfo | undefined): StatusText {
   if (!info) {
     return { text: '$(book) FastAPI', tooltip: 'FastAPI Docs: server running. Click to search the FastAPI docs.' };
   }
-  if (isLoading(info)) {
-    return { text: '$(sync~spin) FastAPI', tooltip: 'FastAPI Docs: loading the FastAPI environment and docs…\n\nClick to search the FastAPI docs.' };
-  }
   const sources = info.docsSources ?? [];
   const kinds = [...new Set(sources.map((s) => s.kind).filter(Boolean))];
-  const version = info.fastapiVersion ? `FastAPI ${info.fastapiVersion}` : 'FastAPI (not installed)';
-  const text = `$(book) ${version}${kinds.length ? ` · ${kinds.join('+')}` : ''}`;
-  const lines = [
-    info.fastapiVersion ? `FastAPI ${info.fastapiVersion}` : 'FastAPI is not installed in the project interpreter',
+  const details = [
     info.starletteVersion ? `Starlette ${info.starletteVersion}` : undefined,
     info.interpreter ? `Project interpreter: ${info.interpreter}` : undefined,
+    info.docsLanguage ? `Docs language: ${info.docsLanguage}` : undefined,
     info.docsSummary ? `Docs: ${info.docsSummary}` : undefined,
     ...sources.map((s) => `  ${s.kind}${s.sections !== undefined ? ` (${s.sections} sections)` : ''}${s.path ? `: ${s.path}` : ''}`),
     ...(info.problems ?? []).map((p) => `⚠ ${p}`),
     info.version ? `fastapi-docs-lsp ${info.version}${info.serverInterpreter ? ` on ${info.serverInterpreter}` : ''}` : undefined,
-    '',
-    'Click to search the FastAPI docs.',
   ];
-  return { text, tooltip: lines.filter((l) => l !== undefined).join('\n') };
+  const tooltip = (head: string[], tail: string) => [...head, ...details, '', tail].filter((l) => l !== undefined).join('\n');
+  if (info.apiError) {
+    // never claim a version whose docs are not loaded
+    return {
+      text: `$(warning) FastAPI${kinds.length ? ` · ${kinds.join('+')}` : ''}`,
+      tooltip: tooltip(
+        [
+          `The installed FastAPI${info.fastapiVersion ? ` ${info.fastapiVersion}` : ''} could not be read: ${info.apiError}`,
+          'Hovers and completion show the catalog only.',
+        ],
+        'Click to show the log.',
+      ),
+      severity: 'warning',
+    };
+  }
+  if (isLoading(info)) {
+    const what = info.fastapiVersion ? `reading the API docs of FastAPI ${info.fastapiVersion}` : 'loading the FastAPI environment and docs';
+    return { text: '$(sync~spin) FastAPI', tooltip: `FastAPI Docs: ${what}…\n\nClick to search the FastAPI docs.` };
+  }
+  const loaded = info.fastapiVersion && info.apiLoaded !== false;
+  const version = loaded ? `FastAPI ${info.fastapiVersion}` : info.fastapiVersion ? 'FastAPI' : 'FastAPI (not installed)';
+  const head = loaded
+    ? `FastAPI ${info.fastapiVersion}`
+    : info.fastapiVersion
+      ? `FastAPI ${info.fastapiVersion} is installed but its API docs are not loaded`
+      : 'FastAPI is not installed in the project interpreter';
+  return { text: `$(book) ${version}${kinds.length ? ` · ${kinds.join('+')}` : ''}`, tooltip: tooltip([head], 'Click to search the FastAPI docs.') };
 }

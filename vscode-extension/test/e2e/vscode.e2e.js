@@ -2,7 +2,11 @@
 // Started by scripts/e2e.sh, which runs code-server with the .vsix installed and this env:
 //   CS_URL     code-server URL            WS         fixture workspace folder (a copy)
 //   ARTIFACTS  screenshot directory       FASTAPI_VERSION  expected FastAPI version (optional)
-// Steps (issue 5): open the fixture project, open a file, hover `Depends` (FastAPI docs + docs
+//   EXPECT_DOC FastAPI's own Doc() text for Query(max_length=...), read from the fixture's .venv
+// Steps: open the fixture project, open a file, the status bar shows the fixture .venv's FastAPI
+// (found by the server without the Python extension), hover `max_length=` shows FastAPI's Doc()
+// text (the installed FastAPI was read on an empty cache), the "1 test" CodeLens on a route opens
+// VS Code's references view (client command fastapi.showReferences), hover `Depends` (FastAPI docs + docs
 // link), completion after `status.` (HTTP_404_NOT_FOUND with its description), "FastAPI: Search
 // Docs" + "oauth scopes" (the OAuth2 scopes page is offered), picking it opens the docs URL;
 // then a broken `fastapi.server.interpreter` must restart the server and give exactly one error
@@ -17,6 +21,7 @@ const URL = process.env.CS_URL || 'http://127.0.0.1:8130';
 const WS = process.env.WS;
 const ART = process.env.ARTIFACTS || path.resolve('artifacts');
 const FASTAPI_VERSION = process.env.FASTAPI_VERSION || '';
+const EXPECT_DOC = process.env.EXPECT_DOC || '';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 if (!WS) {
   console.error('WS (workspace folder) is required');
@@ -119,6 +124,30 @@ async function retry(times, fn) {
     console.log('STATUS:', (await item.first().innerText()).trim());
   });
 
+  await step("hover max_length= shows FastAPI's own Doc() text from the workspace .venv", page, async () => {
+    if (!EXPECT_DOC) throw new Error('EXPECT_DOC not set (scripts/e2e.sh reads it from the fixture .venv)');
+    const hover = page.locator('.monaco-hover:visible', { hasText: 'max_length' });
+    let text = '';
+    await retry(30, async () => {
+      const b = await wordBox('Query(max_length=50)', 'max_length');
+      if (!b) throw new Error('Query(max_length=50) not rendered');
+      await page.mouse.move(5, 5);
+      await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 3 });
+      await hover.first().waitFor({ timeout: 2500 });
+      text = (await hover.first().innerText()).replace(/\s+/g, ' ').trim();
+      // while the API docs load the hover may be the catalog's: wait for the real one
+      if (!text.includes(EXPECT_DOC)) {
+        await page.waitForTimeout(2000); // give the API extraction time before hovering again
+        throw new Error(`no Doc() text yet: ${text.slice(0, 300)}`);
+      }
+    });
+    console.log('HOVER max_length:', text.slice(0, 400));
+    if (!/max_length: int \| None = None/.test(text)) throw new Error(`no signature from the installed FastAPI: ${text.slice(0, 300)}`);
+    await page.waitForTimeout(400); // fade-in
+    await page.screenshot({ path: path.join(ART, 'hover-max-length.png') });
+    await page.mouse.move(5, 5);
+  });
+
   await step('hover Depends shows FastAPI docs with a docs link', page, async () => {
     // the call in `Depends(oauth2_scheme)`, not the import
     const hover = page.locator('.monaco-hover:visible', { hasText: 'Depends' });
@@ -142,6 +171,23 @@ async function retry(times, fn) {
     await page.waitForTimeout(400); // fade-in
     await page.screenshot({ path: path.join(ART, 'hover.png') });
     await page.mouse.move(5, 5);
+  });
+
+  await step('the "N tests" CodeLens on a route opens the references view with its test (fastapi.showReferences)', page, async () => {
+    await page.keyboard.press('Escape');
+    // the lens above `@app.get("/stock/{name}")`: tests/test_stock.py calls it once
+    const lens = page.locator('.monaco-editor .codelens-decoration a', { hasText: /\b1 tests?\b/ });
+    await lens.first().waitFor({ timeout: 60000 });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(ART, 'codelens.png') });
+    await lens.first().click();
+    const peek = page.locator('.peekview-widget, .reference-zone-widget');
+    await peek.first().waitFor({ timeout: 15000 });
+    const text = (await peek.first().innerText()).replace(/\s+/g, ' ');
+    console.log('REFERENCES:', text.slice(0, 300));
+    if (!/test_stock\.py/.test(text)) throw new Error(`the references view does not list tests/test_stock.py: ${text.slice(0, 200)}`);
+    await page.screenshot({ path: path.join(ART, 'codelens-references.png') });
+    await page.keyboard.press('Escape');
   });
 
   await step('completion after status. offers HTTP_404_NOT_FOUND with its description', page, async () => {

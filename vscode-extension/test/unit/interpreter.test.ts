@@ -27,18 +27,34 @@ test('server interpreter: PATH is the last resort, and "none" when nothing is fo
   assert.deepEqual(resolveServerInterpreter({ lookupOnPath: noPath }), { path: undefined, source: 'none' });
 });
 
-test('project interpreter: fastapi.pythonPath, else the Python extension, else the server interpreter', () => {
-  const server = { path: '/opt/server-py/bin/python', source: 'setting' as const };
+test('project interpreter: fastapi.pythonPath, else the Python extension, else the server finds it (never PATH)', () => {
   assert.deepEqual(
-    resolveProjectInterpreter({ projectSetting: '/proj/.venv/bin/python', pythonExtension: '/venv/bin/python', lookupOnPath: noPath }, server),
+    resolveProjectInterpreter({ projectSetting: '/proj/.venv/bin/python', pythonExtension: '/venv/bin/python', lookupOnPath: noPath }),
     { path: '/proj/.venv/bin/python', source: 'setting' },
   );
   // the server may run on its own interpreter while the project is the Python extension's
   assert.deepEqual(
-    resolveProjectInterpreter({ serverSetting: server.path, pythonExtension: '/venv/bin/python', lookupOnPath: noPath }, server),
+    resolveProjectInterpreter({ serverSetting: '/opt/server-py/bin/python', pythonExtension: '/venv/bin/python', lookupOnPath: noPath }),
     { path: '/venv/bin/python', source: 'pythonExtension' },
   );
-  assert.deepEqual(resolveProjectInterpreter({ lookupOnPath: noPath }, server), server);
+  // without a setting or the Python extension, python3 on PATH is NOT sent: the server's own
+  // discovery (.venv/venv in the workspace) must run
+  let looked = false;
+  const r = resolveProjectInterpreter({ lookupOnPath: () => ((looked = true), '/usr/bin/python3') });
+  assert.deepEqual(r, { path: undefined, source: 'serverDiscovery' });
+  assert.equal(looked, false);
+});
+
+test('untrusted workspace: the Python extension choice is not used; settings still are', () => {
+  const inputs = { pythonExtension: '/ws/.venv/bin/python', lookupOnPath: () => '/usr/bin/python3', trusted: false };
+  assert.deepEqual(resolveServerInterpreter(inputs), { path: '/usr/bin/python3', source: 'path' });
+  assert.deepEqual(resolveProjectInterpreter(inputs), { path: undefined, source: 'serverDiscovery' });
+  // VS Code itself drops workspace values of restricted settings; what reaches us is the user's
+  assert.deepEqual(resolveProjectInterpreter({ ...inputs, projectSetting: '/home/u/venv/bin/python' }), {
+    path: '/home/u/venv/bin/python',
+    source: 'setting',
+  });
+  assert.deepEqual(resolveServerInterpreter({ ...inputs, trusted: true }), { path: '/ws/.venv/bin/python', source: 'pythonExtension' });
 });
 
 test('findOnPath returns the first executable candidate in PATH order', () => {

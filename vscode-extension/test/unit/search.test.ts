@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { formatStatus, hitToItem, openTarget, SearchHit, toHits } from '../../src/lib/search';
+import { apiWarning, formatStatus, hitToItem, isLoading, openTarget, SearchHit, toHits } from '../../src/lib/search';
 
 const hit: SearchHit = {
   title: 'OAuth2 scopes',
@@ -71,4 +71,40 @@ test('formatStatus while the server is still loading, and with problems', () => 
   assert.equal(loading.text, '$(sync~spin) FastAPI');
   const withProblems = formatStatus({ interpreter: '/p', fastapiVersion: '0.1', problems: ['fastapi not importable'] });
   assert.match(withProblems.tooltip, /⚠ fastapi not importable/);
+});
+
+test('formatStatus never claims a version whose API docs failed to load: warning state instead', () => {
+  const info = {
+    interpreter: '/proj/.venv/bin/python',
+    fastapiVersion: '0.165.0',
+    apiLoaded: false,
+    apiError: "No module named 'fastapi_docs_lsp'",
+    docsSources: [{ kind: 'catalog', sections: 300 }],
+  };
+  const s = formatStatus(info);
+  assert.doesNotMatch(s.text, /0\.165\.0/);
+  assert.equal(s.text, '$(warning) FastAPI · catalog');
+  assert.equal(s.severity, 'warning');
+  assert.match(s.tooltip, /could not be read: No module named 'fastapi_docs_lsp'/);
+  assert.equal(isLoading(info), false, 'a failure is final: no more polling');
+  const w = apiWarning(info);
+  assert.ok(w);
+  assert.match(w.message, /could not read the installed FastAPI 0\.165\.0 in \/proj\/\.venv\/bin\/python: No module named/);
+  // the same failure gives the same key (one notification), another failure another key
+  assert.equal(apiWarning({ ...info })!.key, w.key);
+  assert.notEqual(apiWarning({ ...info, apiError: 'timeout' })!.key, w.key);
+  assert.equal(apiWarning({ ...info, apiError: null, apiLoaded: true }), undefined);
+});
+
+test('formatStatus while the API docs of an installed FastAPI are being read: no version yet', () => {
+  const info = { interpreter: '/p/bin/python', fastapiVersion: '0.165.0', apiLoaded: false, apiError: null, docsSources: [{ kind: 'catalog' }] };
+  assert.equal(isLoading(info), true);
+  const s = formatStatus(info);
+  assert.equal(s.text, '$(sync~spin) FastAPI');
+  assert.match(s.tooltip, /reading the API docs of FastAPI 0\.165\.0/);
+  const done = formatStatus({ ...info, apiLoaded: true });
+  assert.equal(done.text, '$(book) FastAPI 0.165.0 · catalog');
+  assert.equal(done.severity, undefined);
+  // an older server without apiLoaded keeps working
+  assert.equal(formatStatus({ interpreter: '/p', fastapiVersion: '0.1', docsSources: [] }).text, '$(book) FastAPI 0.1');
 });

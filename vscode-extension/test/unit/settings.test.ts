@@ -122,3 +122,34 @@ test('package.json mirrors every server setting with the server default', (t) =>
   assert.equal(parse.status, 0, parse.stderr);
   assert.deepEqual(JSON.parse(parse.stdout), [], 'the server reported problems with the settings we send');
 });
+
+test('workspace trust: limited support, and every setting that picks what runs is restricted', () => {
+  const trust = pkg.capabilities?.untrustedWorkspaces;
+  assert.equal(trust?.supported, 'limited');
+  assert.ok(trust.description);
+  for (const key of ['fastapi.server.interpreter', 'fastapi.pythonPath', 'fastapi.server.importStrategy', 'fastapi.server.args']) {
+    assert.ok(trust.restrictedConfigurations.includes(key), `${key} is not restricted`);
+    assert.ok(properties[key], `${key} is not a contributed setting`);
+  }
+});
+
+test('the agreed settings: fastapi.docsLanguage (enum, "auto") and fastapi.codeLens (bool, true)', () => {
+  const lang = properties['fastapi.docsLanguage'] as { enum?: string[]; default?: unknown; enumDescriptions?: string[] };
+  assert.deepEqual(lang.enum, ['auto', 'en', 'de', 'es', 'fr', 'hi', 'ja', 'ko', 'pt', 'ru', 'tr', 'uk', 'zh', 'zh-hant']);
+  assert.equal(lang.enumDescriptions?.length, lang.enum?.length);
+  assert.equal(lang.default, 'auto');
+  const lens = properties['fastapi.codeLens'] as { type?: string; default?: unknown };
+  assert.equal(lens.type, 'boolean');
+  assert.equal(lens.default, true);
+  assert.ok(KEYS.includes('docsLanguage') && KEYS.includes('codeLens'), 'both are sent to the server');
+});
+
+test('marketplace metadata: repository, license, icon shipped in the .vsix, engine matches @types/vscode', () => {
+  assert.match(pkg.repository?.url ?? '', /^https:\/\//);
+  assert.equal(pkg.license, 'MIT');
+  assert.ok(fs.existsSync(path.join(EXT_ROOT, 'LICENSE.txt')));
+  assert.ok(pkg.icon && fs.existsSync(path.join(EXT_ROOT, pkg.icon)), 'icon file');
+  const ignore = fs.readFileSync(path.join(EXT_ROOT, '.vscodeignore'), 'utf8');
+  assert.ok(ignore.includes(`!${pkg.icon}`), 'the icon is not excluded from the .vsix');
+  assert.equal(pkg.devDependencies['@types/vscode'].replace(/^\D*/, ''), pkg.engines.vscode.replace(/^\D*/, ''));
+});

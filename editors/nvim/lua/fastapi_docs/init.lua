@@ -8,6 +8,8 @@
 --   :FastapiDocs [query]   search the FastAPI docs, pick a page in vim.ui.select, open it
 --   :FastapiReference      open the FastAPI docs of the symbol under the cursor
 --   :FastapiHover          hover from this server only (useful beside other servers)
+-- and the client command `fastapi.showReferences` of the "N tests" CodeLens (the locations go to
+-- the quickfix list), advertised to the server in capabilities.experimental.commands.
 -- Supported: Neovim 0.7.2 and newer.
 local M = {}
 
@@ -15,6 +17,9 @@ local uv = vim.uv or vim.loop
 
 local SEARCH_COMMAND = 'fastapi.searchDocs'
 local REFERENCE_COMMAND = 'fastapi.openReference'
+-- client-side commands this plugin implements (the CodeLens agreement with the server)
+local SHOW_REFERENCES = 'fastapi.showReferences'
+M.client_commands = { SHOW_REFERENCES }
 -- names a client of this server may have in the documented configurations
 local KNOWN_NAMES = {
   fastapi_docs = true,
@@ -51,6 +56,9 @@ local defaults = {
   open_in = nil,
   -- how many results :FastapiDocs asks for
   search_limit = 20,
+  -- refresh the server's CodeLenses ("→ GET /items/{id}", "N tests") on BufEnter, InsertLeave
+  -- and after writes; the server setting fastapi.codeLens = false turns them off entirely
+  codelens = true,
 }
 
 -- keys whose values are lists: a user value replaces the default instead of merging by index
@@ -191,13 +199,20 @@ function M.find_root(path, markers)
   return start ~= '' and start or nil
 end
 
+--- The client capabilities this plugin adds: window/showDocument (Neovim < 0.8 has no handler;
+--- the plugin installs one) and the client commands in experimental.commands.commands
+--- (rust-analyzer's convention). Merge them into a config that does not use setup().
+function M.extra_capabilities()
+  return {
+    window = { showDocument = { support = true } },
+    experimental = { commands = { commands = vim.deepcopy(M.client_commands) } },
+  }
+end
+
 local function capabilities()
   local caps = vim.lsp.protocol.make_client_capabilities()
   caps = vim.tbl_deep_extend('force', caps, M.config.capabilities or {})
-  -- Neovim < 0.8 has no window/showDocument handler and says so; this plugin adds one.
-  caps.window = caps.window or {}
-  caps.window.showDocument = { support = true }
-  return caps
+  return vim.tbl_deep_extend('force', caps, M.extra_capabilities())
 end
 
 --- The client configuration setup() uses for a file under `root_dir`.
@@ -211,8 +226,80 @@ function M.client_config(root_dir)
     settings = cfg.settings,
     init_options = cfg.init_options or cfg.settings,
     capabilities = capabilities(),
-    on_attach = cfg.on_attach,
+    on_attach = function(client, bufnr)
+      if cfg.codelens then
+        M.enable_codelens(bufnr, client)
+      end
+      if cfg.on_attach then
+        cfg.on_attach(client, bufnr)
+      end
+    end,
   }
+end
+
+---------------------------------------------------------------------------------------------
+-- CodeLens
+---------------------------------------------------------------------------------------------
+
+--- `fastapi.showReferences(uri, position, locations)`: the "N tests" lens. The locations go to
+--- the quickfix list, which opens (a single location is jumped to directly).
+function M.show_references(command, ctx)
+  local args = (command and command.arguments) or {}
+  local locations = type(args[3]) == 'table' and args[3] or {}
+  local client = ctx and ctx.client_id and vim.lsp.get_client_by_id(ctx.client_id)
+  local encoding = (client and client.offset_encoding) or 'utf-16'
+  local valid = {}
+  for _, loc in ipairs(locations) do
+    if type(loc) == 'table' and type(loc.uri) == 'string' and type(loc.range) == 'table' then
+      table.insert(valid, loc)
+    end
+  end
+  if #valid == 0 then
+    notify('no locations to show', vim.log.levels.WARN)
+    return
+  end
+  local items = vim.lsp.util.locations_to_items(valid, encoding)
+  local title = (command and command.title) or 'FastAPI references'
+  vim.fn.setqflist({}, ' ', { title = title, items = items })
+  if #items == 1 then
+    vim.cmd('cfirst')
+  else
+    vim.cmd('botright copen')
+  end
+  return items
+end
+
+--- Register the client commands with Neovim (vim.lsp.commands: CodeLens and code actions
+--- whose command is one of them run here instead of being sent to the server).
+function M.register_client_commands()
+  vim.lsp.commands[SHOW_REFERENCES] = M.show_references
+end
+
+--- Refresh the CodeLenses of `bufnr` now and on BufEnter, InsertLeave and BufWritePost.
+function M.enable_codelens(bufnr, client)
+  if not (vim.lsp.codelens and vim.lsp.codelens.refresh) then
+    return
+  end
+  local caps = client and client.server_capabilities or {}
+  if caps.codeLensProvider == nil then
+    return
+  end
+  local group = vim.api.nvim_create_augroup('fastapi_docs_codelens_' .. bufnr, { clear = true })
+  local function refresh()
+    if vim.api.nvim_buf_is_valid(bufnr) then
+      if vim.fn.has('nvim-0.10') == 1 then
+        vim.lsp.codelens.refresh({ bufnr = bufnr })
+      elseif vim.api.nvim_get_current_buf() == bufnr then
+        vim.lsp.codelens.refresh()
+      end
+    end
+  end
+  vim.api.nvim_create_autocmd({ 'BufEnter', 'InsertLeave', 'BufWritePost' }, {
+    group = group,
+    buffer = bufnr,
+    callback = refresh,
+  })
+  refresh()
 end
 
 local function is_real_file(bufnr)
@@ -231,7 +318,7 @@ function M.start(bufnr)
   end
   if vim.fn.executable(M.config.cmd[1]) == 0 then
     notify(
-      ('%q is not executable; install the server (pip install fastapi-docs-lsp) or set cmd in setup()'):format(
+      ('%q is not executable; install the server (`pipx install .` in a fastapi-docs-lsp checkout) or set cmd in setup()'):format(
         M.config.cmd[1]
       ),
       vim.log.levels.WARN
@@ -284,6 +371,7 @@ function M.setup(opts)
   M.config = merge_config(opts)
   M._setup_done = true
   M.install_show_document_handler()
+  M.register_client_commands()
   M.create_commands()
   local group = vim.api.nvim_create_augroup('fastapi_docs', { clear = true })
   if M.config.autostart then

@@ -1,7 +1,7 @@
 //! Zed extension that registers the `fastapi-docs-lsp` language server for Python.
 //!
 //! Zed only starts language servers that an extension registers; this one runs the server
-//! installed with `pip install fastapi-docs-lsp` (found on the worktree's PATH, e.g. the
+//! installed with `pipx install .` from a checkout (`pipx install fastapi-docs-lsp` once published; found on the worktree's PATH, e.g. the
 //! project's virtualenv), or `lsp.fastapi-docs-lsp.binary` from settings.json. The
 //! `initialization_options` and `settings` of that entry are passed through.
 use zed_extension_api::{self as zed, serde_json, settings::LspSettings, LanguageServerId, Result};
@@ -44,7 +44,7 @@ impl zed::Extension for FastapiDocsExtension {
             })?,
             None => worktree.which(SERVER).ok_or_else(|| {
                 format!(
-                    "{SERVER} was not found on PATH: pip install fastapi-docs-lsp, \
+                    "{SERVER} was not found on PATH: run `pipx install .` in a fastapi-docs-lsp checkout, \
                      or set lsp.{SERVER}.binary.path in settings.json"
                 )
             })?,
