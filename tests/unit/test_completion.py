@@ -442,7 +442,9 @@ def test_documentation_inline_or_deferred(loaded_project):
     src = "from fastapi import status\nstatus.<|>"
     inline = run(src, db, docs, CompletionOptions(markdown=True))
     item = next(i for i in inline.items if i.label == "HTTP_404_NOT_FOUND")
-    assert "Nothing exists at this path" in item.documentation and "`404`" in item.documentation
+    assert "Nothing exists at this path" in item.documentation and item.detail == "404 Not Found"
+    # said once: the detail names code and phrase, the documentation does not repeat them
+    assert "404" not in item.documentation.split("**Docs:**")[0] and item.description is None
     deferred = run(src, db, docs, DEFER)
     item = next(i for i in deferred.items if i.label == "HTTP_404_NOT_FOUND")
     assert item.documentation is None and item.data == {"k": "status", "t": "starlette.status.HTTP_404_NOT_FOUND"}
@@ -452,7 +454,8 @@ def test_documentation_inline_or_deferred(loaded_project):
 def test_keyword_documentation_has_the_param_doc_and_a_link(loaded_project):
     db, docs = loaded_project.db, loaded_project.docs
     text = documentation({"k": "keyword", "t": "fastapi.param_functions.Query", "p": "max_length"}, db, docs)
-    assert "max_length" in text and "https://fastapi.tiangolo.com/" in text
+    assert "Maximum length" in text and "https://fastapi.tiangolo.com/" in text
+    assert "```" not in text  # the item's detail shows the type and default
     plain = documentation({"k": "keyword", "t": "fastapi.param_functions.Query", "p": "regex"}, db, docs, markdown=False)
     assert "Deprecated" in plain and "```" not in plain
     assert documentation({"k": "bogus"}, db, docs) is None
@@ -517,3 +520,15 @@ def test_fast_enough_on_a_large_module(api_db):
         times.append(time.perf_counter() - started)
     times.sort()
     assert times[len(times) // 2] < 0.005, times
+
+
+def test_details_say_one_thing_once(loaded_project):
+    """The detail and the documentation never repeat each other (type/default, signature)."""
+    db, docs = loaded_project.db, loaded_project.docs
+    src = "from fastapi import FastAPI, Header\napp = FastAPI()\n@app.get('/')\ndef f(x=Header(<|>)): ..."
+    items = run(src, db, docs, CompletionOptions(markdown=True)).items
+    alias = next(i for i in items if i.label == "alias=")
+    assert "Default(" not in (alias.detail or "") and "Default(" not in (alias.documentation or "")
+    src = "from fastapi import Depends\ndef get_db():\n    yield 1\ndef f(db=Depends(<|>)): ..."
+    item = next(i for i in run(src, db, docs, CompletionOptions(markdown=True)).items if i.label == "get_db")
+    assert item.detail == "def get_db()" and item.documentation.count("def get_db()") == 0

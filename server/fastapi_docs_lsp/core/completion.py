@@ -317,7 +317,8 @@ def documentation(data: dict[str, Any] | None, db: ApiDB | None, docs: Any, mark
             return _DOCS_CACHE[key]
     occ = Occurrence(0, 0, 0, target, kind, param=param if isinstance(param, str) else None)
     try:
-        text = render_hover(occ, db, docs, HoverOptions(markdown=markdown, max_links=max_links, excerpt=False))
+        # no header: the item's label and detail already say what it is and its type/default
+        text = render_hover(occ, db, docs, HoverOptions(markdown=markdown, max_links=max_links, excerpt=False, header=False))
     except Exception:  # documentation must never break completion
         text = None
     with _DOCS_LOCK:
@@ -588,7 +589,7 @@ class _Request:
                 insert=label,
                 filter=label,
                 sort=sort,
-                description=status.phrase,
+                description=None,  # the label and the detail say the code and phrase already
                 preselect=bool(value_prefix) and bool(preferred) and status.code == preferred[0],
                 data={"k": "status", "t": f"{_STATUS_MODULE}.{name}"},
                 edits=[import_edit] if import_edit else [],
@@ -646,7 +647,6 @@ class _Request:
                     insert=label,
                     filter=label,
                     sort=f"0{i:02d}",
-                    documentation=f"`{media}`: {what}." if self.options.markdown else f"{media}: {what}.",
                 )
             )
         return items
@@ -983,7 +983,8 @@ class _Request:
             else:
                 defined = self.snapshot.new(info.line)
                 where = f"Defined at line {(info.line if defined is None else defined) + 1}."
-            doc = [_code(code, md), "", where]
+            # the detail line shows the signature already, unless it had to be shortened
+            doc = [_code(code, md), "", where] if len(detail) > 100 or code != detail else [where]
             if info.doc:
                 doc += ["", info.doc]
             if facts:

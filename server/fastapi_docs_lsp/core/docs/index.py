@@ -26,6 +26,7 @@ from typing import Any
 from .cache import default_cache_dir, load, make_key, pack_sections, store, unpack_sections
 from .catalog import TitleMap, catalog_fingerprint, load_catalog
 from .model import Section
+from .notes import SymbolNote, load_notes
 from .search import LOW_VALUE_PAGES, SEARCH_VERSION, SearchHit, SearchIndex, page_key as _page_key
 from .sources import inspect_path, load_source, source_key
 from .text import excerpt_text, normalize_url, words
@@ -52,8 +53,15 @@ class SourceInfo:
 class DocIndex:
     """Immutable after construction; safe to share between threads."""
 
-    def __init__(self, sections: list[Section], sources: list[SourceInfo], search_index: SearchIndex | None = None) -> None:
+    def __init__(
+        self,
+        sections: list[Section],
+        sources: list[SourceInfo],
+        search_index: SearchIndex | None = None,
+        notes: dict[str, SymbolNote] | None = None,
+    ) -> None:
         self.sections: list[Section] = sections
+        self.notes: dict[str, SymbolNote] = notes or {}
         self.sources: list[SourceInfo] = sources
         self._search = search_index if search_index is not None else SearchIndex(sections)
         self._pos: dict[str, int] = {}
@@ -130,6 +138,10 @@ class DocIndex:
         return section
 
     # ------------------------------------------------------------------ symbols
+
+    def symbol_note(self, symbol: str) -> SymbolNote | None:
+        """The catalog's own note on a public name without a docstring (summary + docs page)."""
+        return self.notes.get(symbol) if isinstance(symbol, str) else None
 
     def sections_for_symbol(self, symbol: str, limit: int = 3) -> list[Section]:
         """Best sections explaining a public dotted path, most helpful first.
@@ -372,6 +384,7 @@ def build_index(
 
     report("Checking FastAPI documentation sources", 0.0)
     catalog_fp = catalog_fingerprint() if catalog else ""
+    notes = load_notes() if catalog else {}
     planned: list[tuple[str, str, str, str]] = []  # (kind, path, key, origin)
     refused: list[SourceInfo] = []
     entries = ([(installed_skill, "installed")] if installed_skill else []) + [(p, "referencePaths") for p in reference_paths]
@@ -394,7 +407,7 @@ def build_index(
         try:
             sections = unpack_sections(cached["sections"])
             sources = [SourceInfo(*row) for row in cached["sources"]] + refused
-            index = DocIndex(sections, sources, cached["search"])
+            index = DocIndex(sections, sources, cached["search"], notes)
             report("FastAPI documentation ready", 1.0)
             log.info("docs: %d sections from cache in %.0f ms", len(sections), (time.perf_counter() - t0) * 1000)
             return index
@@ -429,5 +442,5 @@ def build_index(
     sources.extend(refused)
     log.info("docs: %d sections from %d sources in %.0f ms", len(sections), len(sources), (time.perf_counter() - t0) * 1000)
     report("FastAPI documentation ready", 1.0)
-    return DocIndex(sections, sources, search_index)
+    return DocIndex(sections, sources, search_index, notes)
 
