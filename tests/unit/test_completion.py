@@ -189,7 +189,26 @@ def test_status_code_value_qualifies_and_imports(api_db):
     result = run(src, api_db)
     top = sorted(result.items, key=lambda i: i.sort)[0]
     assert top.insert == "status.HTTP_201_CREATED"
-    assert [(e.line, e.text) for e in top.edits] == [(2, "from fastapi import status\n")]
+    # merged into the existing `from fastapi import ...`, not a second import line
+    assert [(e.line, e.start, e.text) for e in top.edits] == [(1, len("from fastapi import FastAPI"), ", status")]
+    src = 'from fastapi import APIRouter\nrouter = APIRouter()\n@router.delete("/", status_code=<|>'
+    top = sorted(run(src, api_db).items, key=lambda i: i.sort)[0]
+    assert [(e.line, e.start, e.text) for e in top.edits] == [(0, len("from fastapi import APIRouter"), ", status")]
+
+
+@pytest.mark.parametrize(
+    "imports, expected",
+    [
+        ("from fastapi import (\n    APIRouter,\n    Depends,\n)\n", [(3, 0, "    status,\n")]),
+        ("from fastapi import (APIRouter, Depends)\n", [(0, len("from fastapi import (APIRouter, Depends"), ", status")]),
+        ("from fastapi import APIRouter  # routes\n", [(0, len("from fastapi import APIRouter"), ", status")]),
+        ("import os\n", [(2, 0, "from fastapi import status\n")]),
+    ],
+)
+def test_status_import_merges_into_existing_import(api_db, imports, expected):
+    src = imports + 'import fastapi.routing as r\nrouter = r.APIRouter()\n@router.delete("/", status_code=<|>'
+    top = sorted(run(src, api_db).items, key=lambda i: i.sort)[0]
+    assert [(e.line, e.start, e.text) for e in top.edits] == expected
 
 
 def test_status_code_value_replaces_what_was_typed(api_db):
@@ -532,3 +551,31 @@ def test_details_say_one_thing_once(loaded_project):
     src = "from fastapi import Depends\ndef get_db():\n    yield 1\ndef f(db=Depends(<|>)): ..."
     item = next(i for i in run(src, db, docs, CompletionOptions(markdown=True)).items if i.label == "get_db")
     assert item.detail == "def get_db()" and item.documentation.count("def get_db()") == 0
+
+
+@pytest.mark.parametrize("owner", ["app = FastAPI()\n@app.", "router = APIRouter()\n@router."])
+def test_http_method_decorators_come_first(api_db, owner):
+    result = run("from fastapi import FastAPI, APIRouter\n" + owner + "<|>", api_db)
+    first = [i.label for i in sorted(result.items, key=lambda i: i.sort)][:5]
+    assert first == ["get", "post", "put", "patch", "delete"]
+
+
+def test_request_members_are_not_reordered_as_routes(api_db):
+    result = run("from fastapi import Request\ndef f(request: Request):\n    request.<|>", api_db)
+    assert sorted(result.items, key=lambda i: i.sort)[0].label != "get"
+
+
+def test_depends_offers_callables_not_data_models(api_db):
+    src = (
+        "from fastapi import Depends\nfrom pydantic import BaseModel\nfrom sqlmodel import SQLModel, Field\n"
+        "class HeroBase(SQLModel):\n    name: str\n"
+        "class Hero(HeroBase, table=True):\n    id: int | None = Field(default=None, primary_key=True)\n"
+        "class Item(BaseModel):\n    name: str\n"
+        "class ItemOut(Item):\n    id: int\n"
+        "class Pager:\n    def __init__(self, skip: int = 0, limit: int = 10):\n        self.skip = skip\n"
+        "def get_session():\n    yield 1\n"
+        "def f(x=Depends(<|>)): ..."
+    )
+    labels = [i.label for i in run(src, api_db).items if i.kind != "keyword"]
+    assert "get_session" in labels and "Pager" in labels
+    assert not {"HeroBase", "Hero", "Item", "ItemOut"} & set(labels), labels

@@ -41,6 +41,8 @@ _STATUS_MODULE = "starlette.status"
 _RESPONSE_BASE = "starlette.responses.Response"
 _RESPONSE_KEYWORDS = ("response_class", "default_response_class")
 _MAX_DEPENDENCIES = 150
+#: packages whose classes are data models (request/response bodies, tables), not dependencies
+_MODEL_PACKAGES = ("pydantic", "sqlmodel", "sqlalchemy", "beanie", "odmantic", "ormar", "tortoise", "msgspec")
 
 MEDIA_TYPES: tuple[tuple[str, str], ...] = (
     ("application/json", "JSON (what JSONResponse sends)"),
@@ -539,22 +541,26 @@ class _Request:
         if obj is None:
             return []
         items = []
+        routing = "add_api_route" in obj.members or "add_route" in obj.members  # an app or a router
         for name, target in obj.members.items():
             if name.startswith("_"):
                 continue
             member = db.get(target)
             if member is None:
                 continue
-            group = 0 if member.kind in ("method", "function") else 1
-            if name in ROUTE_METHODS:
-                group = 0
+            # HTTP method decorators first (get, post, ... in the order people use them),
+            # then the other methods, then attributes
+            if routing and name in ROUTE_METHODS:
+                sort = f"0{ROUTE_METHODS.index(name):02d}"
+            else:
+                sort = f"{1 if member.kind in ('method', 'function') else 2}{name.lower()}"
             item = Item(
                 label=name,
                 kind=_item_kind(member),
                 detail=_short_detail(member),
                 insert=name,
                 filter=name,
-                sort=f"{group}{name.lower()}",
+                sort=sort,
                 deprecated=bool(member.deprecated),
                 data={"k": "member", "t": f"{cls}.{name}"},
             )
@@ -784,7 +790,25 @@ class _Request:
         bound, _ = self.snapshot.bound("status", self.line, self.db)
         if bound:
             return "fastapi.status.", self.import_edit("import fastapi")
-        return "status.", self.import_edit("from fastapi import status")
+        return "status.", self.merge_import("fastapi", "status") or self.import_edit("from fastapi import status")
+
+    def merge_import(self, module: str, name: str) -> Edit | None:
+        """An edit adding ``name`` to an existing top-level ``from module import ...``, or None."""
+        analysis = self.snapshot.analysis
+        if analysis is None:
+            return None
+        lines = self.snapshot.lines
+        for imported_from, _name, _asname, old_line in _defs(analysis).imports:
+            if imported_from != module:
+                continue
+            line = self.snapshot.new(old_line)
+            if line is None or not 0 <= line < len(lines) or line == self.line:
+                continue
+            text = lines[line]
+            if not re.match(rf"^from\s+{re.escape(module)}\s+import\s", text):
+                continue  # only a top-level import (never one inside a function or `if`)
+            return _merge_into(lines, line, name)
+        return None
 
     def response_class_items(self) -> list[Item]:
         db = self.db
@@ -940,7 +964,7 @@ class _Request:
         enclosing = {f.def_name for f in ctx.frames if f.def_name}
         candidates: list[tuple[DefInfo, str]] = []
         for info in defs.defs.values():
-            if info.route or info.context_manager or info.name in enclosing:
+            if info.route or info.context_manager or info.name in enclosing or self.is_model(info, defs):
                 continue
             if info.kind == "function" and info.line <= old_line <= info.end_line:
                 continue  # the function being written
@@ -949,7 +973,7 @@ class _Request:
             if module.lstrip(".").split(".", 1)[0] in ("fastapi", "starlette", "typing", "typing_extensions", "pydantic"):
                 continue
             info = self.imported_def(module, name)
-            if info is not None and not info.route and not info.context_manager:
+            if info is not None and not info.route and not info.context_manager and not self.is_model(info, defs):
                 candidates.append((replace(info, name=asname), module))
         if self.snapshot.map is not None:
             known = {c[0].name for c in candidates}
@@ -1006,7 +1030,28 @@ class _Request:
             )
         return items
 
+    def is_model(self, info: DefInfo, defs: ModuleDefs) -> bool:
+        """A class deriving from a data model (pydantic, SQLModel, an ORM base), here or imported."""
+        if info.kind != "class":
+            return False
+        for base in info.bases:
+            if base in defs.models:
+                return True
+            for module, name, asname, _line in defs.imports:
+                if asname != base:
+                    continue
+                if module.lstrip(".").split(".", 1)[0] in _MODEL_PACKAGES:
+                    return True
+                other = self.imported_defs(module)
+                if other is not None and name in other.models:
+                    return True
+        return False
+
     def imported_def(self, module: str, name: str) -> DefInfo | None:
+        other = self.imported_defs(module)
+        return other.defs.get(name) if other is not None else None
+
+    def imported_defs(self, module: str) -> ModuleDefs | None:
         if self.workspace is None:
             return None
         level = len(module) - len(module.lstrip("."))
@@ -1023,11 +1068,33 @@ class _Request:
             return None
         if other is None:
             return None
-        return _defs(other).defs.get(name)
+        return _defs(other)
 
 
 # --------------------------------------------------------------------------------------
 # helpers
+
+
+def _merge_into(lines: list[str], line: int, name: str) -> Edit | None:
+    """The edit adding ``name`` to the import statement starting at ``line``."""
+    code = _COMMENT.sub("", lines[line]).rstrip()
+    if code.endswith("\\"):
+        return None  # a backslash continuation: leave it alone, a new line is clearer
+    if "(" not in code:
+        return Edit(line, len(code), len(code), f", {name}")
+    for k in range(line, min(len(lines), line + 200)):
+        text = _COMMENT.sub("", lines[k]).rstrip()
+        close = text.find(")")
+        if close < 0:
+            continue
+        before = text[:close].rstrip()
+        if not before.strip():  # `)` on its own line: add a line above it, like the others
+            above = lines[k - 1] if k > line else ""
+            indent = above[: len(above) - len(above.lstrip())] or "    "
+            return Edit(k, 0, 0, f"{indent}{name},\n")
+        sep = " " if before.endswith(",") or before.endswith("(") else ", "
+        return Edit(k, len(before), len(before), f"{sep}{name}" if not before.endswith("(") else name)
+    return None
 
 
 def _clean(text: str) -> str:
