@@ -165,3 +165,38 @@ def test_call_arguments_are_read_from_the_text():
     assert call_arguments(["x = Query(None, max_length=f(a=1) == 2)"], 0, len("x = Query")) == CallArgs(1, ("max_length",))
     assert call_arguments(["app.get"], 0, 7) is None
     assert call_arguments(["app.get(", "def f(): ..."], 0, 7) == CallArgs(0, ())
+
+
+# ---------------------------------------------------------------- the excerpt of loaded docs
+
+
+def _mkdocs_tree(root):
+    docs_dir = root / "docs"
+    (docs_dir / "tutorial" / "dependencies").mkdir(parents=True)
+    (root / "mkdocs.yml").write_text("site_name: T\nsite_url: https://fastapi.tiangolo.com/\ndocs_dir: docs\n")
+    (docs_dir / "index.md").write_text("# Home\n\nWelcome.\n")
+    (docs_dir / "tutorial" / "dependencies" / "index.md").write_text(
+        "# Dependencies\n\n* a list item is no excerpt\n\nCopy that to a file main.py.\n\n"
+        "Quokkas declare what a function needs and the framework hands it over on every request.\n\n"
+        "Wombats reuse the same needs in many endpoints without repeating code.\n\nA third line.\n"
+    )
+    return root
+
+
+def test_hover_adds_two_lines_of_the_loaded_docs(api_db, tmp_path):
+    """The excerpt comes from the user's docs source, read at runtime (never from the project)."""
+    from fastapi_docs_lsp.core.docs import build_index
+
+    tree = _mkdocs_tree(tmp_path / "site")
+    with_source = build_index(reference_paths=[str(tree)], cache_dir="")
+    text = render_hover(occ("fastapi.Depends"), api_db, with_source)
+    quoted = [ln for ln in text.splitlines() if ln.startswith("> ")]
+    assert quoted == [
+        "> Quokkas declare what a function needs and the framework hands it over on every request.",
+        "> Wombats reuse the same needs in many endpoints without repeating code.",
+    ], text
+    assert text.index("**Docs:**") < text.index("> Quokkas")  # after what it is and the links
+    catalog_only = build_index(cache_dir="")
+    assert not any(ln.startswith("> ") for ln in render_hover(occ("fastapi.Depends"), api_db, catalog_only).splitlines())
+    off = render_hover(occ("fastapi.Depends"), api_db, with_source, HoverOptions(excerpt=False))
+    assert "Quokkas" not in off

@@ -13,6 +13,8 @@ from .callsite import CallArgs
 from .docs.model import Section
 
 MAX_LINES = 25
+#: each excerpt line (of the user's loaded skill/mkdocs docs), cut at a sentence end
+EXCERPT_CHARS = 220
 _LINK_RE = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
 
 
@@ -23,7 +25,7 @@ class DocsLookup(Protocol):
 
     def rich_section(self, section: Section) -> Section | None: ...
 
-    def excerpt(self, section: Section, max_lines: int = 4) -> str: ...
+    def excerpt(self, section: Section, max_lines: int = 4, max_chars: int = 320) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -548,7 +550,7 @@ def _excerpt(docs: DocsLookup, section: Section) -> list[str]:
     rich = docs.rich_section(section)
     if rich is None:
         return []
-    text = docs.excerpt(rich, max_lines=2)
+    text = docs.excerpt(rich, max_lines=2, max_chars=EXCERPT_CHARS)
     return [ln for ln in text.splitlines() if ln.strip()][:2] if text else []
 
 

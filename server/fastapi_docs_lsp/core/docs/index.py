@@ -101,12 +101,12 @@ class DocIndex:
                 best = s
         return best
 
-    def excerpt(self, section: Section, max_lines: int = 4) -> str:
+    def excerpt(self, section: Section, max_lines: int = 4, max_chars: int = 320) -> str:
         """A few clean prose lines of the section (from its rich copy for catalog entries)."""
         source = section if section.text else self.rich_section(section)
         if source is None:
             return ""
-        text = excerpt_text(source.text, max_lines)
+        text = excerpt_text(source.text, max_lines, max_chars)
         if text or source.level != 1:
             return text
         # a page that opens straight with a subheading: use its first sections' prose
@@ -116,7 +116,7 @@ class DocIndex:
         for nxt in self.sections[i + 1 : i + 4]:
             if nxt.path != source.path or nxt.page_url != source.page_url:
                 break
-            text = excerpt_text(nxt.text, max_lines)
+            text = excerpt_text(nxt.text, max_lines, max_chars)
             if text:
                 return text
         return ""
