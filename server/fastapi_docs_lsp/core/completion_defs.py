@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import ast
 import bisect
+import logging
 import re
 from dataclasses import dataclass, field
 
 from .analysis import ModuleAnalysis
+
+log = logging.getLogger(__name__)
 
 _ROUTE_DECORATORS = {
     "get", "post", "put", "patch", "delete", "options", "head", "trace", "api_route", "websocket", "route",
@@ -127,6 +130,7 @@ def _signature(fn: ast.FunctionDef | ast.AsyncFunctionDef, skip_self: bool = Fal
         if fn.returns is not None:
             text += f" -> {ast.unparse(fn.returns)}"
     except Exception:  # a repaired tree may hold odd nodes
+        log.debug("completion: cannot unparse the signature of %s", fn.name, exc_info=True)
         return "(...)"
     return text if len(text) <= 120 else text[:117] + "..."
 

@@ -19,17 +19,11 @@ Pure data, no pygls; a malformed entry is logged and skipped.
 from __future__ import annotations
 
 import logging
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
-from .catalog import MAX_SUMMARY, catalog_files
+from .catalog import MAX_SUMMARY, catalog_files, tomllib  # tomllib, or tomli on Python 3.10
 from .text import SITE_ROOT
 
 log = logging.getLogger(__name__)
