@@ -310,6 +310,7 @@ def _param_doc(param: ParamInfo, markdown: bool, max_lines: int) -> list[str]:
 _SIGNATURE_HEAD = re.compile(r"^((?:class\s+)?[\w.]+)\(")
 _RETURNS = re.compile(r"\)\s*->\s*(.+)$", re.S)
 _FOLD_NAMES = 6
+_FOLD_WIDTH = 52
 
 
 def _is_required(p: ParamInfo) -> bool:
@@ -352,7 +353,12 @@ def fold_signature(obj: ApiObject, call: CallArgs | None = None) -> tuple[str, s
     signature = format_signature(name, shown, returns, limit=max(1, len(shown)))
     if not rest:
         return signature, ""
-    names = ", ".join(p.name for p in rest[:_FOLD_NAMES]) + (", …" if len(rest) > _FOLD_NAMES else "")
+    shown_names: list[str] = []
+    for p in rest:  # as many names as fit on one line of a hover box
+        if len(shown_names) >= _FOLD_NAMES or len(", ".join([*shown_names, p.name])) > _FOLD_WIDTH:
+            break
+        shown_names.append(p.name)
+    names = ", ".join(shown_names) + (", …" if len(rest) > len(shown_names) else "")
     return signature, f"+ {len(rest)} more: {names}"
 
 
