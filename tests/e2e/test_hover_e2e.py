@@ -83,3 +83,15 @@ async def test_unknown_document_is_not_an_error(client: LanguageClient):
         )
     )
     assert hover is None
+
+
+async def test_route_decorator_hover_puts_docs_first_and_folds_the_signature(client: LanguageClient):
+    """`@router.get(...)`: what it is and the docs link first, then only this call's arguments."""
+    hover = await hover_at(client, ITEMS, 'router.get("/{item_id}"', offset=len("router.g"))
+    value = hover.contents.value
+    lines = value.splitlines()
+    first_link = next(n for n, line in enumerate(lines) if "](https://fastapi.tiangolo.com/" in line)
+    assert first_link < 12, value
+    code = value.split("```python\n", 1)[1].split("```", 1)[0]
+    assert "response_model" in code and "status_code" in code and "path: str" in code
+    assert "# + " in code and "more:" in code and "tags" not in code.split("# +")[0]

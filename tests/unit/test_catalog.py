@@ -20,7 +20,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-FILES = catalog.catalog_files()
+NOTES_FILE = "symbols.toml"  # [[symbols]] notes on single API names (core/docs/notes.py)
+FILES = [f for f in catalog.catalog_files() if f.name != NOTES_FILE]
 PAGES = [
     pytest.param(page, id=f"{f.name}:{page.get('id', n) if isinstance(page, dict) else n}")
     for f in FILES
@@ -252,3 +253,48 @@ def test_title_map_matches_titles_and_anchors(tmp_path):
     assert tm.anchor(ref.url, "First  Widget") == "first-widget"
     assert tm.anchor(ref.url, "Nestedwidget") == "nested-widget"  # scraped: lost space
     assert tm.anchor(ref.url, "First widget", used={"first-widget"}) is None
+
+
+# ---------------------------------------------------------------- [[symbols]] notes
+
+
+def _notes() -> list[dict]:
+    path = Path(str(catalog.catalog_dir())) / NOTES_FILE
+    return tomllib.loads(path.read_text(encoding="utf-8")).get("symbols", [])
+
+
+def test_symbol_notes_follow_the_rules():
+    from fastapi_docs_lsp.core.docs.notes import load_notes, note_problems
+
+    entries = _notes()
+    assert len(entries) >= 40
+    for entry in entries:
+        assert note_problems(entry) == [], entry
+    symbols = [e["symbol"] for e in entries]
+    assert len(symbols) == len(set(symbols)), "a symbol has two notes"
+    assert set(load_notes()) == set(symbols)
+
+
+def test_symbol_notes_link_real_pages_and_anchors():
+    """Facts only: a note's URL is a page or a section the catalog knows (the site's own anchors)."""
+    urls = {s.url for s in catalog.load_catalog()}
+    for entry in _notes():
+        assert entry["url"] in urls, (entry["symbol"], entry["url"])
+
+
+def test_symbol_notes_are_about_names_that_exist(api_db):
+    for entry in _notes():
+        symbol = entry["symbol"]
+        owner, _, name = symbol.rpartition(".")
+        found = api_db.get(symbol) is not None or (api_db.get(owner) is not None and (name in api_db.get(owner).members or api_db.get(owner).param(name)))
+        assert found, symbol
+
+
+def test_malformed_notes_are_skipped(caplog):
+    from fastapi_docs_lsp.core.docs.notes import parse_notes
+
+    text = '[[symbols]]\nsymbol = "fastapi.X"\nsummary = "Fine."\nurl = "https://fastapi.tiangolo.com/reference/"\n\n[[symbols]]\nsymbol = "x"\n'
+    with caplog.at_level(logging.WARNING):
+        notes = parse_notes(text, "t.toml")
+    assert list(notes) == ["fastapi.X"] and "skipped" in caplog.text
+    assert parse_notes("[[symbols]]\nnot toml", "bad.toml") == {}

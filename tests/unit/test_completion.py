@@ -189,7 +189,26 @@ def test_status_code_value_qualifies_and_imports(api_db):
     result = run(src, api_db)
     top = sorted(result.items, key=lambda i: i.sort)[0]
     assert top.insert == "status.HTTP_201_CREATED"
-    assert [(e.line, e.text) for e in top.edits] == [(2, "from fastapi import status\n")]
+    # merged into the existing `from fastapi import ...`, not a second import line
+    assert [(e.line, e.start, e.text) for e in top.edits] == [(1, len("from fastapi import FastAPI"), ", status")]
+    src = 'from fastapi import APIRouter\nrouter = APIRouter()\n@router.delete("/", status_code=<|>'
+    top = sorted(run(src, api_db).items, key=lambda i: i.sort)[0]
+    assert [(e.line, e.start, e.text) for e in top.edits] == [(0, len("from fastapi import APIRouter"), ", status")]
+
+
+@pytest.mark.parametrize(
+    "imports, expected",
+    [
+        ("from fastapi import (\n    APIRouter,\n    Depends,\n)\n", [(3, 0, "    status,\n")]),
+        ("from fastapi import (APIRouter, Depends)\n", [(0, len("from fastapi import (APIRouter, Depends"), ", status")]),
+        ("from fastapi import APIRouter  # routes\n", [(0, len("from fastapi import APIRouter"), ", status")]),
+        ("import os\n", [(2, 0, "from fastapi import status\n")]),
+    ],
+)
+def test_status_import_merges_into_existing_import(api_db, imports, expected):
+    src = imports + 'import fastapi.routing as r\nrouter = r.APIRouter()\n@router.delete("/", status_code=<|>'
+    top = sorted(run(src, api_db).items, key=lambda i: i.sort)[0]
+    assert [(e.line, e.start, e.text) for e in top.edits] == expected
 
 
 def test_status_code_value_replaces_what_was_typed(api_db):
@@ -442,7 +461,9 @@ def test_documentation_inline_or_deferred(loaded_project):
     src = "from fastapi import status\nstatus.<|>"
     inline = run(src, db, docs, CompletionOptions(markdown=True))
     item = next(i for i in inline.items if i.label == "HTTP_404_NOT_FOUND")
-    assert "Nothing exists at this path" in item.documentation and "`404`" in item.documentation
+    assert "Nothing exists at this path" in item.documentation and item.detail == "404 Not Found"
+    # said once: the detail names code and phrase, the documentation does not repeat them
+    assert "404" not in item.documentation.split("**Docs:**")[0] and item.description is None
     deferred = run(src, db, docs, DEFER)
     item = next(i for i in deferred.items if i.label == "HTTP_404_NOT_FOUND")
     assert item.documentation is None and item.data == {"k": "status", "t": "starlette.status.HTTP_404_NOT_FOUND"}
@@ -452,7 +473,8 @@ def test_documentation_inline_or_deferred(loaded_project):
 def test_keyword_documentation_has_the_param_doc_and_a_link(loaded_project):
     db, docs = loaded_project.db, loaded_project.docs
     text = documentation({"k": "keyword", "t": "fastapi.param_functions.Query", "p": "max_length"}, db, docs)
-    assert "max_length" in text and "https://fastapi.tiangolo.com/" in text
+    assert "Maximum length" in text and "https://fastapi.tiangolo.com/" in text
+    assert "```" not in text  # the item's detail shows the type and default
     plain = documentation({"k": "keyword", "t": "fastapi.param_functions.Query", "p": "regex"}, db, docs, markdown=False)
     assert "Deprecated" in plain and "```" not in plain
     assert documentation({"k": "bogus"}, db, docs) is None
@@ -517,3 +539,43 @@ def test_fast_enough_on_a_large_module(api_db):
         times.append(time.perf_counter() - started)
     times.sort()
     assert times[len(times) // 2] < 0.005, times
+
+
+def test_details_say_one_thing_once(loaded_project):
+    """The detail and the documentation never repeat each other (type/default, signature)."""
+    db, docs = loaded_project.db, loaded_project.docs
+    src = "from fastapi import FastAPI, Header\napp = FastAPI()\n@app.get('/')\ndef f(x=Header(<|>)): ..."
+    items = run(src, db, docs, CompletionOptions(markdown=True)).items
+    alias = next(i for i in items if i.label == "alias=")
+    assert "Default(" not in (alias.detail or "") and "Default(" not in (alias.documentation or "")
+    src = "from fastapi import Depends\ndef get_db():\n    yield 1\ndef f(db=Depends(<|>)): ..."
+    item = next(i for i in run(src, db, docs, CompletionOptions(markdown=True)).items if i.label == "get_db")
+    assert item.detail == "def get_db()" and item.documentation.count("def get_db()") == 0
+
+
+@pytest.mark.parametrize("owner", ["app = FastAPI()\n@app.", "router = APIRouter()\n@router."])
+def test_http_method_decorators_come_first(api_db, owner):
+    result = run("from fastapi import FastAPI, APIRouter\n" + owner + "<|>", api_db)
+    first = [i.label for i in sorted(result.items, key=lambda i: i.sort)][:5]
+    assert first == ["get", "post", "put", "patch", "delete"]
+
+
+def test_request_members_are_not_reordered_as_routes(api_db):
+    result = run("from fastapi import Request\ndef f(request: Request):\n    request.<|>", api_db)
+    assert sorted(result.items, key=lambda i: i.sort)[0].label != "get"
+
+
+def test_depends_offers_callables_not_data_models(api_db):
+    src = (
+        "from fastapi import Depends\nfrom pydantic import BaseModel\nfrom sqlmodel import SQLModel, Field\n"
+        "class HeroBase(SQLModel):\n    name: str\n"
+        "class Hero(HeroBase, table=True):\n    id: int | None = Field(default=None, primary_key=True)\n"
+        "class Item(BaseModel):\n    name: str\n"
+        "class ItemOut(Item):\n    id: int\n"
+        "class Pager:\n    def __init__(self, skip: int = 0, limit: int = 10):\n        self.skip = skip\n"
+        "def get_session():\n    yield 1\n"
+        "def f(x=Depends(<|>)): ..."
+    )
+    labels = [i.label for i in run(src, api_db).items if i.kind != "keyword"]
+    assert "get_session" in labels and "Pager" in labels
+    assert not {"HeroBase", "Hero", "Item", "ItemOut"} & set(labels), labels

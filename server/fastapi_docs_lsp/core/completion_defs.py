@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import ast
 import bisect
+import logging
 import re
 from dataclasses import dataclass, field
 
 from .analysis import ModuleAnalysis
+
+log = logging.getLogger(__name__)
 
 _ROUTE_DECORATORS = {
     "get", "post", "put", "patch", "delete", "options", "head", "trace", "api_route", "websocket", "route",
@@ -44,6 +47,7 @@ class DefInfo:
     context_manager: bool = False
     instance_of: str = ""  # for kind instance: the class (its display name)
     callable_class: bool = False  # class defines __call__
+    bases: tuple[str, ...] = ()  # for kind class: the base classes' last names
 
     def score(self) -> int:
         """Lower is a likelier dependency: ``yield`` dependencies and security schemes first."""
@@ -67,6 +71,7 @@ class ModuleDefs:
     defs: dict[str, DefInfo] = field(default_factory=dict)
     imports: list[tuple[str, str, str, int]] = field(default_factory=list)  # (module, name, asname, line) of `from m import n`
     modules: dict[str, str] = field(default_factory=dict)  # name bound by `import m [as n]` -> module
+    models: set[str] = field(default_factory=set)  # data model classes (pydantic, SQLModel, ORM), never dependencies
 
 
 def _first_line(node: ast.stmt, offset: int) -> int:
@@ -125,6 +130,7 @@ def _signature(fn: ast.FunctionDef | ast.AsyncFunctionDef, skip_self: bool = Fal
         if fn.returns is not None:
             text += f" -> {ast.unparse(fn.returns)}"
     except Exception:  # a repaired tree may hold odd nodes
+        log.debug("completion: cannot unparse the signature of %s", fn.name, exc_info=True)
         return "(...)"
     return text if len(text) <= 120 else text[:117] + "..."
 
@@ -170,7 +176,11 @@ def _collect(stmt: ast.stmt, offset: int, out: ModuleDefs, analysis: ModuleAnaly
         )
     elif isinstance(stmt, ast.ClassDef):
         bases = [_dotted(b).rsplit(".", 1)[-1] for b in stmt.bases]
-        if any(b.endswith(_NOT_DEPENDENCY_BASES) or b in _DATA_MODEL_BASES for b in bases):
+        if any(b in _DATA_MODEL_BASES or b in out.models for b in bases) or any(k.arg == "table" for k in stmt.keywords):
+            out.models.add(stmt.name)  # a model, also through a local base (`class Hero(HeroBase, table=True)`)
+            out.defs.pop(stmt.name, None)
+            return
+        if any(b.endswith(_NOT_DEPENDENCY_BASES) for b in bases):
             return
         init = None
         has_call = False
@@ -189,6 +199,7 @@ def _collect(stmt: ast.stmt, offset: int, out: ModuleDefs, analysis: ModuleAnaly
             doc=_docstring(stmt),
             params=_param_count(init, skip_self=True) if init is not None else 0,
             callable_class=has_call,
+            bases=tuple(bases),
         )
     elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]

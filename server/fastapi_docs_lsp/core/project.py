@@ -23,6 +23,7 @@ from .analysis import ModuleAnalysis, Occurrence, analyze
 from .apidb import SCHEMA_VERSION, ApiDB, load_payload
 from .apijob import ApiJob
 from .background import background_work
+from .callsite import CallArgs, call_arguments
 from .env import PythonEnv, find_environment, packages_digest
 from .render import HoverOptions, Link, best_link, render_hover
 from .workspace import WorkspaceModules, is_package_file, read_file_text
@@ -260,14 +261,15 @@ class Project:
         if occ is None:
             return None
         options = HoverOptions(markdown=markdown, max_links=self.settings.hover.maxLinks, excerpt=self.settings.hover.excerpt)
-        rendered = self._render_hover(occ, options)
+        call = call_arguments(analysis.lines, occ.line, occ.end) if occ.kind in ("name", "member") else None
+        rendered = self._render_hover(occ, options, call)
         return (rendered, occ) if rendered else None
 
-    def _render_hover(self, occ: Occurrence, options: HoverOptions) -> str | None:
+    def _render_hover(self, occ: Occurrence, options: HoverOptions, call: CallArgs | None = None) -> str | None:
         """``render_hover``, remembered: the text depends only on what the occurrence refers to,
         the options and the docs (``generation``), and a module names the same few symbols many
         times. Ranking the docs sections for a symbol is most of the cost of a hover."""
-        key = (occ.target, occ.kind, occ.param, occ.instance_of, options)
+        key = (occ.target, occ.kind, occ.param, occ.instance_of, options, call)
         hovers = self._hovers
         if self._hovers_generation != self.generation or len(hovers) > MAX_REMEMBERED_HOVERS:
             hovers = self._hovers = {}
@@ -275,7 +277,7 @@ class Project:
         try:
             return hovers[key]
         except KeyError:
-            rendered = hovers[key] = render_hover(occ, self.db, self.docs, options)
+            rendered = hovers[key] = render_hover(occ, self.db, self.docs, options, call)
             return rendered
 
     def reference_for(self, occ: Occurrence) -> Link | None:

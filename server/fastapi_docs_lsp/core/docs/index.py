@@ -26,9 +26,10 @@ from typing import Any
 from .cache import default_cache_dir, load, make_key, pack_sections, store, unpack_sections
 from .catalog import TitleMap, catalog_fingerprint, load_catalog
 from .model import Section
+from .notes import SymbolNote, load_notes
 from .search import LOW_VALUE_PAGES, SEARCH_VERSION, SearchHit, SearchIndex, page_key as _page_key
 from .sources import inspect_path, load_source, source_key
-from .text import excerpt_text, normalize_url, words
+from .text import SITE_ROOT, excerpt_text, normalize_url, stem, words
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +53,15 @@ class SourceInfo:
 class DocIndex:
     """Immutable after construction; safe to share between threads."""
 
-    def __init__(self, sections: list[Section], sources: list[SourceInfo], search_index: SearchIndex | None = None) -> None:
+    def __init__(
+        self,
+        sections: list[Section],
+        sources: list[SourceInfo],
+        search_index: SearchIndex | None = None,
+        notes: dict[str, SymbolNote] | None = None,
+    ) -> None:
         self.sections: list[Section] = sections
+        self.notes: dict[str, SymbolNote] = notes or {}
         self.sources: list[SourceInfo] = sources
         self._search = search_index if search_index is not None else SearchIndex(sections)
         self._pos: dict[str, int] = {}
@@ -93,12 +101,12 @@ class DocIndex:
                 best = s
         return best
 
-    def excerpt(self, section: Section, max_lines: int = 4) -> str:
+    def excerpt(self, section: Section, max_lines: int = 4, max_chars: int = 320) -> str:
         """A few clean prose lines of the section (from its rich copy for catalog entries)."""
         source = section if section.text else self.rich_section(section)
         if source is None:
             return ""
-        text = excerpt_text(source.text, max_lines)
+        text = excerpt_text(source.text, max_lines, max_chars)
         if text or source.level != 1:
             return text
         # a page that opens straight with a subheading: use its first sections' prose
@@ -108,7 +116,7 @@ class DocIndex:
         for nxt in self.sections[i + 1 : i + 4]:
             if nxt.path != source.path or nxt.page_url != source.page_url:
                 break
-            text = excerpt_text(nxt.text, max_lines)
+            text = excerpt_text(nxt.text, max_lines, max_chars)
             if text:
                 return text
         return ""
@@ -130,6 +138,10 @@ class DocIndex:
         return section
 
     # ------------------------------------------------------------------ symbols
+
+    def symbol_note(self, symbol: str) -> SymbolNote | None:
+        """The catalog's own note on a public name without a docstring (summary + docs page)."""
+        return self.notes.get(symbol) if isinstance(symbol, str) else None
 
     def sections_for_symbol(self, symbol: str, limit: int = 3) -> list[Section]:
         """Best sections explaining a public dotted path, most helpful first.
@@ -328,6 +340,73 @@ def _dedupe_ids(sections: list[Section]) -> list[Section]:
     return out
 
 
+_MINOR_WORDS = frozenset({"a", "an", "and", "or", "the", "to", "of", "with", "for", "in", "vs", "on", "as"})
+_TITLE_MATCH = 88
+
+
+def _title_key(title: str) -> str:
+    return " ".join(sorted({stem(w) for w in words(title) if w not in _MINOR_WORDS}))
+
+
+def link_website_pages(sections: list[Section]) -> list[Section]:
+    """Sections known only by a local file (``file://``, e.g. FastAPI's installed skill) get the
+    website's URL when the site has that page: results and hovers then link the page people
+    can share, while ``path``/``line_start`` still open the local copy.
+
+    A local page matches a catalog page of the same title (word order and small words aside);
+    a heading matches a catalog section of the same title when it is specific (3+ words) or on
+    the matched page; other headings of a matched page link that page.
+    """
+    local = [i for i, s in enumerate(sections) if s.url.startswith("file:")]
+    if not local:
+        return sections
+    from rapidfuzz import fuzz, process
+
+    catalog = [s for s in sections if s.source == "catalog" and s.category != "reference"]
+    pages = [s for s in catalog if s.level == 1]
+    page_keys = [_title_key(s.title) for s in pages]
+    heads = [s for s in catalog if s.level > 1]
+    head_keys = [_title_key(s.title) for s in heads]
+
+    def best(title: str, keys: list[str], pool: list[Section], within: str | None = None) -> Section | None:
+        key = _title_key(title)
+        if not key:
+            return None
+        if within is not None:
+            members = [n for n, s in enumerate(pool) if s.page_url == within]
+            found = process.extractOne(key, [keys[n] for n in members], scorer=fuzz.ratio, score_cutoff=_TITLE_MATCH)
+            return pool[members[found[2]]] if found else None
+        found = process.extractOne(key, keys, scorer=fuzz.ratio, score_cutoff=_TITLE_MATCH)
+        return pool[found[2]] if found else None
+
+    page_url_of: dict[str, str] = {}  # local page URL -> website page URL
+    out = list(sections)
+    for i in local:
+        s = sections[i]
+        if s.level == 1:
+            match = best(s.title, page_keys, pages)
+            if match is not None:
+                page_url_of[s.page_url] = match.url
+                out[i] = dataclasses.replace(s, url=match.url)
+    for i in local:
+        s = sections[i]
+        if s.level == 1:
+            continue
+        site_page = page_url_of.get(s.page_url)
+        if site_page is not None and site_page.rstrip("/") == SITE_ROOT.rstrip("/"):
+            site_page = None  # an overview page (SKILL.md) is not the site's home page
+        match = best(s.title, head_keys, heads, within=site_page) if site_page else None
+        if match is None:
+            match = best(s.title, page_keys, pages)  # a heading that is a whole page on the site
+        if match is None and len(_title_key(s.title).split()) >= 3:
+            match = best(s.title, head_keys, heads)
+        if match is not None:
+            out[i] = dataclasses.replace(s, url=match.url)
+        elif site_page is not None:
+            out[i] = dataclasses.replace(s, url=site_page)
+    return out
+
+
 def _load_catalog_cached(cache_dir: Path | None, fingerprint: str) -> list[Section]:
     key = make_key("catalog", fingerprint)
     rows = load(cache_dir, "catalog", key)
@@ -372,6 +451,7 @@ def build_index(
 
     report("Checking FastAPI documentation sources", 0.0)
     catalog_fp = catalog_fingerprint() if catalog else ""
+    notes = load_notes() if catalog else {}
     planned: list[tuple[str, str, str, str]] = []  # (kind, path, key, origin)
     refused: list[SourceInfo] = []
     entries = ([(installed_skill, "installed")] if installed_skill else []) + [(p, "referencePaths") for p in reference_paths]
@@ -394,7 +474,7 @@ def build_index(
         try:
             sections = unpack_sections(cached["sections"])
             sources = [SourceInfo(*row) for row in cached["sources"]] + refused
-            index = DocIndex(sections, sources, cached["search"])
+            index = DocIndex(sections, sources, cached["search"], notes)
             report("FastAPI documentation ready", 1.0)
             log.info("docs: %d sections from cache in %.0f ms", len(sections), (time.perf_counter() - t0) * 1000)
             return index
@@ -417,6 +497,8 @@ def build_index(
         sections.extend(loaded.sections)
         note = loaded.note if origin != "installed" else ("installed FastAPI skill; " + loaded.note).rstrip("; ")
         sources.append(SourceInfo(loaded.kind, loaded.path, len(loaded.sections), note))
+    if catalog:
+        sections = link_website_pages(sections)
     sections = _dedupe_ids(sections)
     report("Indexing FastAPI documentation for search", 0.85)
     search_index = SearchIndex(sections)
@@ -429,5 +511,5 @@ def build_index(
     sources.extend(refused)
     log.info("docs: %d sections from %d sources in %.0f ms", len(sections), len(sources), (time.perf_counter() - t0) * 1000)
     report("FastAPI documentation ready", 1.0)
-    return DocIndex(sections, sources, search_index)
+    return DocIndex(sections, sources, search_index, notes)
 

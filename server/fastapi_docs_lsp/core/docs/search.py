@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from .model import Section
 from .text import identifier_terms, norm_title, term_counts, terms, words
 
-SEARCH_VERSION = 5
+SEARCH_VERSION = 6
 
 # field weights (presence of a term in the field; body uses a saturating term frequency)
 W_TITLE = 3.0
@@ -48,6 +48,41 @@ LOW_VALUE_PAGES = frozenset(
 )
 CATEGORY_BOOST = {"tutorial": 1.12, "advanced": 1.04, "how-to": 1.0, "reference": 0.97, "deployment": 1.0, "general": 0.95}
 PAGE_BOOST = 1.1
+#: a narrower near-duplicate page the query does not ask for (testing-events for "lifespan")
+NARROW_PENALTY = 0.86
+#: API reference entries for task-style questions ("stream a large csv"): the guide comes first
+TASK_REFERENCE_PENALTY = 0.8
+#: a guide moves before an API entry it explains when it scores at least this share of it
+GUIDE_SHARE = 0.5
+_IDENTIFIER_HINTS = ("_", ".", "(", ")")
+
+
+def is_task_query(query: str) -> bool:
+    """A question in words ("get the client ip address"), not a name (``jsonable_encoder``, ``OAuth2PasswordBearer``)."""
+    tokens = query.split()
+    if len(tokens) < 3:
+        return False
+    return not any(any(h in t for h in _IDENTIFIER_HINTS) or any(c.isupper() for c in t[1:]) for t in tokens)
+
+
+def _narrowing(page_keys: set[str]) -> dict[str, tuple[str, ...]]:
+    """Pages whose last path segment extends another page's (``testing-events`` / ``events``,
+    ``query-params-str-validations`` / ``query-params``) -> the terms of the extra words."""
+    lasts: dict[str, list[str]] = {}
+    for key in page_keys:
+        last = key.rsplit("/", 1)[-1]
+        if last:
+            lasts.setdefault(last, []).append(key)
+    out: dict[str, tuple[str, ...]] = {}
+    for key in page_keys:
+        parts = key.rsplit("/", 1)[-1].split("-")
+        for n in range(1, len(parts)):
+            for base, extra in (("-".join(parts[n:]), parts[:n]), ("-".join(parts[:-n]), parts[-n:])):
+                if base in lasts and any(other != key for other in lasts[base]):
+                    narrowed = tuple(terms(" ".join(extra), keep_stop_words=True))
+                    if narrowed and (key not in out or len(narrowed) < len(out[key])):
+                        out[key] = narrowed
+    return out
 
 
 def _rapidfuzz():
@@ -73,6 +108,10 @@ class Doc:
     shown: int  # index of the section to display
     title: str  # normalised title for fuzzy re-ranking
     factor: float  # category/page boosts and low-value penalty
+    reference: bool = False  # an API reference entry (goes after the guides for task questions)
+    #: for a page that narrows another one (``advanced/testing-events`` of ``advanced/events``):
+    #: the terms it adds; unless the query names one of them, the broader page wins ties
+    narrows: tuple[str, ...] = ()
 
 
 def page_key(url: str) -> str:
@@ -100,6 +139,7 @@ class SearchIndex:
             groups.setdefault(s.url, []).append(i)
             page_members.setdefault(s.page_url, []).append(i)
         self.docs: list[Doc] = []
+        narrows = _narrowing({page_key(s.page_url) for s in sections if s.level == 1})
         doc_terms: list[dict[str, float]] = []
         body_lens: list[int] = []
         body_counts: list[Counter[str]] = []
@@ -138,7 +178,9 @@ class SearchIndex:
             if rep.level == 1:
                 heads = {sections[j].title for j in page_members.get(rep.page_url, ()) if sections[j].level > 1}
                 put([w for h in heads for w in terms(h)], W_HEADINGS)
-            self.docs.append(Doc(url, tuple(members), shown, norm_title(rep.title), factor))
+            self.docs.append(
+                Doc(url, tuple(members), shown, norm_title(rep.title), factor, rep.category == "reference", narrows.get(page_key(rep.page_url), ()))
+            )
             doc_terms.append(fields)
             body_counts.append(body)
             body_lens.append(sum(body.values()))
@@ -212,6 +254,29 @@ class SearchIndex:
         qs.extend(c for c in camel if c in self.postings and c not in qs)
         return list(dict.fromkeys(qs))[:12]
 
+    def _symbols(self, sections: Sequence[Section], d: int) -> set[str]:
+        return {sym for i in self.docs[d].members for sym in sections[i].symbols}
+
+    def _guides_first(self, sections: Sequence[Section], ranked: list[tuple[float, int]], limit: int) -> list[tuple[float, int]]:
+        """For a task question, the guide explaining an API entry goes right before that entry:
+        "stream a large csv" wants the streaming guide, then ``StreamingResponse``'s reference."""
+        out: list[tuple[float, int]] = []
+        moved: set[int] = set()
+        for n, (score, d) in enumerate(ranked):
+            if d in moved:
+                continue
+            if self.docs[d].reference and len(out) < limit:
+                wanted = self._symbols(sections, d)
+                for other_score, g in ranked[n + 1 :]:
+                    if other_score < GUIDE_SHARE * score:
+                        break
+                    if g not in moved and not self.docs[g].reference and wanted & self._symbols(sections, g):
+                        out.append((score, g))
+                        moved.add(g)
+                        break
+            out.append((score, d))
+        return out
+
     def search(self, sections: Sequence[Section], query: str, limit: int = 10) -> list[SearchHit]:
         query = (query or "").strip()[:400]
         if not query or limit <= 0 or not self.docs:
@@ -265,8 +330,18 @@ class SearchIndex:
         scored.sort(reverse=True)
         top = scored[: max(limit * 4, 40)]
         reranked = []
+        task = is_task_query(query)
+        asked = set(qterms) | {t for q, exp in expansions for t, _ in exp}
         for s, d in top:
-            sim = fuzz.token_set_ratio(qnorm, self.docs[d].title) / 100.0
-            reranked.append((s / ideal + 0.12 * sim * sim * self.docs[d].factor, d))
+            doc = self.docs[d]
+            sim = fuzz.token_set_ratio(qnorm, doc.title) / 100.0
+            score = s / ideal + 0.12 * sim * sim * doc.factor
+            if doc.narrows and not asked.intersection(doc.narrows):
+                score *= NARROW_PENALTY
+            if task and doc.reference:
+                score *= TASK_REFERENCE_PENALTY
+            reranked.append((score, d))
         reranked.sort(key=lambda x: (-x[0], x[1]))
+        if task:
+            reranked = self._guides_first(sections, reranked, limit)
         return [SearchHit(sections[self.docs[d].shown], round(min(score, 1.0), 4)) for score, d in reranked[:limit]]

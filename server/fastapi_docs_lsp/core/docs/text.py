@@ -187,19 +187,45 @@ def prose_lines(markdown: str) -> Iterator[str]:
         yield line
 
 
+_LIST_ITEM_RE = re.compile(r"^(?:[*+-]|\d+[.)])\s")
+#: lines that only make sense next to the code or screen they talk about
+_SITUATED_RE = re.compile(
+    r"^(?:copy (?:that|this|it)|run (?:it|the)|check it|open your browser|go to |you will see|you would see|"
+    r"now (?:go|open|run|check)|in this example|for example,? (?:here|this)|here(?:'s| is) |(?:that|this) line )",
+    re.IGNORECASE,
+)
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+")
+
+
 def excerpt_text(markdown: str, max_lines: int = 4, max_chars: int = 320) -> str:
-    """The first ``max_lines`` prose lines, each cut to ``max_chars``."""
+    """The first ``max_lines`` prose lines that read on their own, each cut to ``max_chars``
+    at a sentence end when one is in reach. Skipped: list items and fragments, lines that
+    introduce code (``...:``), and lines about code or screens an excerpt does not show."""
     out: list[str] = []
     for line in prose_lines(markdown):
         if line.startswith("Example code") or line.endswith(":"):
             continue  # it introduces code an excerpt does not show
+        if _LIST_ITEM_RE.match(line) or _SITUATED_RE.match(line):
+            continue
+        if len(line) < 30 and not line.endswith((".", "!", "?")):
+            continue  # a fragment (a tab label, a caption)
         if len(line) > max_chars:
-            cut = line[:max_chars].rsplit(" ", 1)[0]
-            line = cut + " …"
+            line = _cut(line, max_chars)
         out.append(line)
         if len(out) >= max_lines:
             break
     return "\n".join(out)
+
+
+def _cut(line: str, max_chars: int) -> str:
+    kept = ""
+    for sentence in _SENTENCE_END_RE.split(line):
+        if len(kept) + len(sentence) + 1 > max_chars:
+            break
+        kept = f"{kept} {sentence}".strip()
+    if len(kept) >= max_chars // 3:
+        return kept
+    return line[:max_chars].rsplit(" ", 1)[0] + " …"
 
 
 # --------------------------------------------------------------------------- search tokens
