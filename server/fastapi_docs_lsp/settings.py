@@ -50,6 +50,7 @@ class Settings:
     #: files larger than this many bytes are not analysed
     maxFileSize: int = 3_000_000
     logLevel: str = "info"
+    codeLens: bool = True  # CodeLens above test-client calls ("→ GET /items/{id}") and routes ("N tests")
     hover: HoverSettings = field(default_factory=HoverSettings)
     completion: CompletionSettings = field(default_factory=CompletionSettings)
     diagnostics: DiagnosticsSettings = field(default_factory=DiagnosticsSettings)

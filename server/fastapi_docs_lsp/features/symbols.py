@@ -82,6 +82,11 @@ def scan(ls, token: types.ProgressToken | None = None) -> RouteIndex:
         from .diagnostics import refresh_all
 
         refresh_all(ls)  # the unused-router rule can run now
+        from .navigation import refresh_lenses
+
+        loop = ls.loop
+        if loop is not None and loop.is_running():
+            loop.call_soon_threadsafe(refresh_lenses, ls)  # the lenses can show routes and tests now
     return index
 
 
@@ -226,7 +231,10 @@ def docs_symbols(ls, query: str) -> list[types.SymbolInformation]:
 
 
 def register(server) -> None:
+    from . import navigation  # definition, CodeLens and references read this feature's route index
+
     server.on_after_load(lambda: start_background_scan(server))
+    navigation.register(server)
 
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     def document_symbol(ls, params: types.DocumentSymbolParams):

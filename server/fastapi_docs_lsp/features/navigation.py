@@ -1,0 +1,382 @@
+"""Route navigation: from a test-client call to its route and back.
+
+- ``textDocument/definition`` on the URL of ``client.get("/items/1")`` goes to the handler(s) of
+  the route(s) it reaches, best first;
+- ``textDocument/codeLens``: "→ GET /api/v1/items/{item_id} · read_item" above each such call,
+  and "N tests" above each route (``fastapi.codeLens`` turns them off);
+- ``textDocument/references`` on a route handler lists the test calls reaching it;
+- hover on the URL shows the route card (``route_hover``, called first by ``features/hover.py``).
+
+Lens commands: ``fastapi.showReferences`` (client side) when the client advertises it in
+``capabilities.experimental.commands.commands``, else the server's ``fastapi.openLocations``,
+which shows the first location with ``window/showDocument``. Both take
+``[uri, position, locations]``.
+
+The core (``core/navigation.py``) does the matching; the route index (``features/symbols.py``)
+is brought up to date file by file: an edited document is re-read on the next request, and the
+lenses are refreshed (``workspace/codeLens/refresh``) after an edit changes what they show.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+from ..core import navigation as nav
+from ..core.routes import FileRoutes, Route, RouteIndex, Span
+from .positions import client_range, encoding_of, line_text, to_code_points
+
+if TYPE_CHECKING:
+    from ..server import FastAPIDocsServer
+
+log = logging.getLogger(__name__)
+
+SHOW_REFERENCES = "fastapi.showReferences"
+OPEN_LOCATIONS = "fastapi.openLocations"
+#: lenses sent for one file at most (a generated module with thousands of calls)
+MAX_LENSES = 2000
+REFRESH_DELAY = 0.4
+
+
+class _State:
+    """The navigation view of the route index, rebuilt when the index's generation changes."""
+
+    def __init__(self) -> None:
+        self.workspaces: weakref.WeakKeyDictionary[RouteIndex, nav.Workspace] = weakref.WeakKeyDictionary()
+        self.refresh_task: asyncio.Task[None] | None = None
+        self.shown_generation = -1
+
+
+_states: weakref.WeakKeyDictionary[Any, _State] = weakref.WeakKeyDictionary()
+
+
+def _state(ls: FastAPIDocsServer) -> _State:
+    state = _states.get(ls)
+    if state is None:
+        state = _states[ls] = _State()
+    return state
+
+
+def _index(ls: FastAPIDocsServer) -> RouteIndex | None:
+    from .symbols import route_index
+
+    index = route_index(ls, create=False)
+    return index if index is not None and index.ready else None
+
+
+def _open_paths(ls: FastAPIDocsServer) -> list[str]:
+    docs = getattr(ls.workspace, "text_documents", {})
+    return [ls.path_of(uri) for uri in list(docs) if uri.endswith(".py")]
+
+
+def workspace(ls: FastAPIDocsServer, path: str | None = None) -> tuple[nav.Workspace, FileRoutes | None] | None:
+    """The navigation workspace with the open documents' latest text, and ``path``'s entry."""
+    index = _index(ls)
+    if index is None:
+        return None
+    entry = None
+    for open_path in _open_paths(ls):
+        try:
+            got = index.update(open_path)  # cheap unless the document changed since last time
+        except Exception:
+            log.exception("navigation: reading %s failed", open_path)
+            continue
+        if open_path == path:
+            entry = got
+    if path is not None and entry is None:
+        entry = index.files.get(path)
+    state = _state(ls)
+    ws = state.workspaces.get(index)
+    if ws is None or ws.generation != index.generation:
+        ws = state.workspaces[index] = nav.Workspace(index)
+    return ws, entry
+
+
+# --------------------------------------------------------------------------------------
+# conversions
+
+
+def _encoding(ls: FastAPIDocsServer, uri: str) -> str:
+    doc = getattr(ls.workspace, "text_documents", {}).get(uri)
+    return encoding_of(doc) if doc is not None else types.PositionEncodingKind.Utf16
+
+
+def _range(lines: list[str], span: Span, encoding: str) -> types.Range:
+    return client_range(lines, span.line, span.start, span.end_line, span.end, encoding)
+
+
+def _uri(path: str) -> str:
+    return Path(path).as_uri()
+
+
+def _route_location(ls: FastAPIDocsServer, target: nav.RouteTarget) -> types.Location:
+    route = target.route
+    span = route.name_span or route.decorator
+    if route.kind == "add_api_route" and route.name_span is not None:
+        span = route.decorator  # the add_api_route call; the endpoint may be defined elsewhere
+    uri = _uri(target.path)
+    return types.Location(uri=uri, range=_range(target.lines, span, _encoding(ls, uri)))
+
+
+def _call_location(ls: FastAPIDocsServer, ws: nav.Workspace, site: nav.CallSite) -> types.Location:
+    uri = _uri(site.path)
+    entry = ws.entries.get(site.path)
+    lines = entry.lines if entry is not None else []
+    return types.Location(uri=uri, range=_range(lines, site.call.url_span, _encoding(ls, uri)))
+
+
+def _client_commands(ls: FastAPIDocsServer) -> set[str]:
+    experimental = getattr(ls.client_capabilities, "experimental", None)
+    if not isinstance(experimental, dict):
+        return set()
+    commands = experimental.get("commands")
+    names = commands.get("commands") if isinstance(commands, dict) else None
+    return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
+
+
+def _lens(ls: FastAPIDocsServer, uri: str, at: types.Range, title: str, locations: list[types.Location]) -> types.CodeLens:
+    command = SHOW_REFERENCES if SHOW_REFERENCES in _client_commands(ls) else OPEN_LOCATIONS
+    args = [uri, _json(at.start), [_json(loc) for loc in locations]]
+    return types.CodeLens(range=at, command=types.Command(title=title, command=command, arguments=args))
+
+
+def _json(obj: Any) -> Any:
+    if isinstance(obj, types.Position):
+        return {"line": obj.line, "character": obj.character}
+    if isinstance(obj, types.Range):
+        return {"start": _json(obj.start), "end": _json(obj.end)}
+    if isinstance(obj, types.Location):
+        return {"uri": obj.uri, "range": _json(obj.range)}
+    return obj
+
+
+# --------------------------------------------------------------------------------------
+# requests
+
+
+def code_lenses(ls: FastAPIDocsServer, uri: str) -> list[types.CodeLens]:
+    if not ls.settings.codeLens or not uri.endswith(".py"):
+        return []
+    path = ls.path_of(uri)
+    got = workspace(ls, path)
+    if got is None or got[1] is None:
+        return []
+    ws, entry = got
+    encoding = _encoding(ls, uri)
+    lines = entry.lines
+    out: list[types.CodeLens] = []
+    if entry.facts is not None:
+        for call in entry.facts.calls:
+            matches = ws.matches(path, call)
+            if not matches:
+                continue
+            at = _range(lines, call.call_span, encoding)
+            at = types.Range(start=at.start, end=at.start)
+            locations = [_route_location(ls, m.target) for m in matches]
+            out.append(_lens(ls, uri, at, nav.lens_title(matches[0], len(matches) - 1), locations))
+            if len(out) >= MAX_LENSES:
+                return out
+    has_tests = any(e.facts is not None and e.facts.calls for e in ws.entries.values())
+    if has_tests:
+        for route in entry.routes:
+            if route.path is None:
+                continue
+            sites = ws.tests_of(path, route)
+            at = _range(lines, route.decorator, encoding)
+            at = types.Range(start=at.start, end=at.start)
+            out.append(_lens(ls, uri, at, nav.tests_title(len(sites)), [_call_location(ls, ws, s) for s in sites]))
+            if len(out) >= MAX_LENSES:
+                break
+    return out
+
+
+def _cursor(ls: FastAPIDocsServer, uri: str, entry: FileRoutes, position: types.Position) -> tuple[int, int]:
+    col = to_code_points(line_text(entry.lines, position.line), position.character, _encoding(ls, uri))
+    return position.line, col
+
+
+def definition(ls: FastAPIDocsServer, uri: str, position: types.Position) -> list[types.Location] | None:
+    path = ls.path_of(uri)
+    got = workspace(ls, path)
+    if got is None or got[1] is None or got[1].facts is None:
+        return None
+    ws, entry = got
+    call = nav.call_at(entry.facts.calls, *_cursor(ls, uri, entry, position))
+    if call is None:
+        return None
+    matches = ws.matches(path, call)
+    return [_route_location(ls, m.target) for m in matches] or None
+
+
+def references(ls: FastAPIDocsServer, uri: str, position: types.Position, include_declaration: bool) -> list[types.Location] | None:
+    path = ls.path_of(uri)
+    got = workspace(ls, path)
+    if got is None or got[1] is None:
+        return None
+    ws, entry = got
+    line, col = _cursor(ls, uri, entry, position)
+    route = nav.route_at(entry.routes, line, col)
+    if route is None:
+        return None
+    # every route of the handler (stacked decorators) counts
+    routes: list[Route] = [r for r in entry.routes if route.function and r.function == route.function and r.owner is route.owner] or [route]
+    out: list[types.Location] = []
+    if include_declaration and route.name_span is not None:
+        out.append(types.Location(uri=uri, range=_range(entry.lines, route.name_span, _encoding(ls, uri))))
+    seen: set[tuple] = set()
+    for r in routes:
+        for site in ws.tests_of(path, r):
+            key = (site.path, site.call.url_span)
+            if key not in seen:
+                seen.add(key)
+                out.append(_call_location(ls, ws, site))
+    return out
+
+
+def route_hover(ls: FastAPIDocsServer, uri: str, line: int, character: int) -> dict[str, Any] | None:
+    """The route card for a hover on a test-client call's URL, as LSP JSON; None elsewhere.
+
+    Cheap when the cursor is not on such a call: one look-up in the file's list of calls."""
+    if not uri.endswith(".py"):
+        return None
+    index = _index(ls)
+    if index is None:
+        return None
+    path = ls.path_of(uri)
+    entry = index.update(path)  # a stamp check unless the document changed
+    if entry is None or entry.facts is None or not entry.facts.calls:
+        return None
+    encoding = _encoding(ls, uri)
+    position = types.Position(line=line, character=character)
+    call = nav.call_at(entry.facts.calls, *_cursor(ls, uri, entry, position))
+    if call is None:
+        return None
+    got = workspace(ls, path)
+    if got is None:
+        return None
+    ws = got[0]
+    matches = ws.matches(path, call)
+    if not matches:
+        return None
+    markdown = ls.markdown_supported("text_document", "hover", "content_format")
+    text = nav.route_card(matches[0], len(matches) - 1, markdown=markdown)
+    at = _range(entry.lines, call.url_span, encoding)
+    return {"contents": {"kind": "markdown" if markdown else "plaintext", "value": text}, "range": _json(at)}
+
+
+# --------------------------------------------------------------------------------------
+# keeping lenses fresh
+
+
+def _schedule_refresh(ls: FastAPIDocsServer, path: str | None) -> None:
+    """After an edit: re-read that file and, if what lenses show changed, ask for new ones."""
+    if not ls.client_supports("workspace", "code_lens", "refresh_support"):
+        return
+    state = _state(ls)
+    if state.refresh_task is not None:
+        state.refresh_task.cancel()
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+
+    async def later() -> None:
+        try:
+            await asyncio.sleep(REFRESH_DELAY)
+        except asyncio.CancelledError:
+            return
+        state.refresh_task = None
+        refresh_lenses(ls, path)
+
+    state.refresh_task = loop.create_task(later())
+
+
+def refresh_lenses(ls: FastAPIDocsServer, path: str | None = None) -> None:
+    index = _index(ls)
+    if index is None or not ls.settings.codeLens:
+        return
+    if path is not None:
+        try:
+            index.update(path)
+        except Exception:
+            log.exception("navigation: reading %s failed", path)
+    state = _state(ls)
+    if index.generation == state.shown_generation:
+        return
+    state.shown_generation = index.generation
+    if ls.client_supports("workspace", "code_lens", "refresh_support"):
+        try:
+            ls.workspace_code_lens_refresh(None)
+        except Exception as exc:
+            log.debug("workspace/codeLens/refresh failed: %s", exc)
+
+
+async def open_locations(ls: FastAPIDocsServer, args: list[Any]) -> None:
+    """``fastapi.openLocations [uri, position, locations]``: show the first location."""
+    locations = args[2] if len(args) > 2 and isinstance(args[2], list) else []
+    if not locations:
+        ls.show_message("No location to open")
+        return
+    first = locations[0]
+    try:
+        uri = first["uri"]
+        start, end = first["range"]["start"], first["range"]["end"]
+        selection = types.Range(
+            start=types.Position(line=int(start["line"]), character=int(start["character"])),
+            end=types.Position(line=int(end["line"]), character=int(end["character"])),
+        )
+    except (KeyError, TypeError, ValueError):
+        log.warning("fastapi.openLocations: malformed location %r", first)
+        return
+    for other in locations[1:]:
+        log.info("fastapi.openLocations: also %s", other)
+    if not ls.client_supports("window", "show_document", "support"):
+        ls.show_message(f"{uri}:{selection.start.line + 1}")
+        return
+    try:
+        await ls.window_show_document_async(types.ShowDocumentParams(uri=uri, selection=selection, take_focus=True))
+    except Exception as exc:
+        log.info("window/showDocument failed: %s", exc)
+
+
+def register(server: FastAPIDocsServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
+    def code_lens(ls: FastAPIDocsServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+        try:
+            return code_lenses(ls, params.text_document.uri)
+        except Exception:
+            log.exception("codeLens failed")
+            return []
+
+    @server.feature(types.TEXT_DOCUMENT_DEFINITION)
+    def goto_definition(ls: FastAPIDocsServer, params: types.DefinitionParams) -> list[types.Location] | None:
+        try:
+            return definition(ls, params.text_document.uri, params.position)
+        except Exception:
+            log.exception("definition failed")
+            return None
+
+    @server.feature(types.TEXT_DOCUMENT_REFERENCES)
+    def find_references(ls: FastAPIDocsServer, params: types.ReferenceParams) -> list[types.Location] | None:
+        try:
+            return references(ls, params.text_document.uri, params.position, params.context.include_declaration)
+        except Exception:
+            log.exception("references failed")
+            return None
+
+    @server.command(OPEN_LOCATIONS)
+    async def _open_locations(ls: FastAPIDocsServer, *args: Any) -> None:
+        unwrapped = args[0] if len(args) == 1 and isinstance(args[0], list) else list(args)
+        await open_locations(ls, unwrapped)
+
+    def on_change(ls: FastAPIDocsServer, params: Any) -> None:
+        _schedule_refresh(ls, ls.path_of(params.text_document.uri))
+
+    server.on_document("change", on_change)
+    server.on_document("save", on_change)
+    server.on_document("configuration", lambda ls, params: refresh_lenses(ls))
