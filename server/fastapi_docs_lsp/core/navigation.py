@@ -242,7 +242,7 @@ class _Reader:
                 self.statement(node, clients, params)
             elif isinstance(node, ast.withitem):
                 self.calls_in(node.context_expr, clients, params)
-            elif isinstance(node, (ast.excepthandler, ast.match_case)):
+            elif isinstance(node, (ast.ExceptHandler, ast.match_case)):
                 self.body(node.body, clients, params)
 
     def function(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, outer: set[str]) -> None:

@@ -23,7 +23,7 @@ import asyncio
 import logging
 import weakref
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lsprotocol import types
 
@@ -31,8 +31,7 @@ from ..core import navigation as nav
 from ..core.routes import FileRoutes, Route, RouteIndex, Span
 from .positions import client_range, encoding_of, line_text, to_code_points
 
-if TYPE_CHECKING:
-    from ..server import FastAPIDocsServer
+from ..server import FastAPIDocsServer  # at run time: pygls reads the command handler's hints
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +73,9 @@ def _open_paths(ls: FastAPIDocsServer) -> list[str]:
     return [ls.path_of(uri) for uri in list(docs) if uri.endswith(".py")]
 
 
-def workspace(ls: FastAPIDocsServer, path: str | None = None) -> tuple[nav.Workspace, FileRoutes | None] | None:
-    """The navigation workspace with the open documents' latest text, and ``path``'s entry."""
+def workspace(ls: FastAPIDocsServer, path: str) -> tuple[nav.Workspace, FileRoutes] | None:
+    """The navigation workspace with the open documents' latest text, and ``path``'s entry
+    (None before the first workspace scan, or when ``path`` is not a Python file it reads)."""
     index = _index(ls)
     if index is None:
         return None
@@ -88,8 +88,10 @@ def workspace(ls: FastAPIDocsServer, path: str | None = None) -> tuple[nav.Works
             continue
         if open_path == path:
             entry = got
-    if path is not None and entry is None:
-        entry = index.files.get(path)
+    if entry is None:
+        entry = index.update(path)
+    if entry is None:
+        return None
     state = _state(ls)
     ws = state.workspaces.get(index)
     if ws is None or ws.generation != index.generation:
@@ -164,7 +166,7 @@ def code_lenses(ls: FastAPIDocsServer, uri: str) -> list[types.CodeLens]:
         return []
     path = ls.path_of(uri)
     got = workspace(ls, path)
-    if got is None or got[1] is None:
+    if got is None:
         return []
     ws, entry = got
     encoding = _encoding(ls, uri)
@@ -203,9 +205,10 @@ def _cursor(ls: FastAPIDocsServer, uri: str, entry: FileRoutes, position: types.
 def definition(ls: FastAPIDocsServer, uri: str, position: types.Position) -> list[types.Location] | None:
     path = ls.path_of(uri)
     got = workspace(ls, path)
-    if got is None or got[1] is None or got[1].facts is None:
+    if got is None or got[1].facts is None:
         return None
     ws, entry = got
+    assert entry.facts is not None
     call = nav.call_at(entry.facts.calls, *_cursor(ls, uri, entry, position))
     if call is None:
         return None
@@ -216,7 +219,7 @@ def definition(ls: FastAPIDocsServer, uri: str, position: types.Position) -> lis
 def references(ls: FastAPIDocsServer, uri: str, position: types.Position, include_declaration: bool) -> list[types.Location] | None:
     path = ls.path_of(uri)
     got = workspace(ls, path)
-    if got is None or got[1] is None:
+    if got is None:
         return None
     ws, entry = got
     line, col = _cursor(ls, uri, entry, position)
@@ -312,8 +315,8 @@ def refresh_lenses(ls: FastAPIDocsServer, path: str | None = None) -> None:
     if ls.client_supports("workspace", "code_lens", "refresh_support"):
         try:
             ls.workspace_code_lens_refresh(None)
-        except Exception as exc:
-            log.debug("workspace/codeLens/refresh failed: %s", exc)
+        except Exception:
+            log.debug("workspace/codeLens/refresh failed", exc_info=True)
 
 
 async def open_locations(ls: FastAPIDocsServer, args: list[Any]) -> None:
@@ -340,8 +343,8 @@ async def open_locations(ls: FastAPIDocsServer, args: list[Any]) -> None:
         return
     try:
         await ls.window_show_document_async(types.ShowDocumentParams(uri=uri, selection=selection, take_focus=True))
-    except Exception as exc:
-        log.info("window/showDocument failed: %s", exc)
+    except Exception:
+        log.info("window/showDocument failed", exc_info=True)
 
 
 def register(server: FastAPIDocsServer) -> None:
