@@ -120,13 +120,14 @@ class _Reader:
                     if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
                         if self.is_client(node.value, set()):
                             self.self_clients.add(f"self.{target.attr}")
-        for offset, tree in trees:
-            self.offset = offset
-            module_clients: set[str] = set()
+        module_clients: set[str] = set()
+        for _offset, tree in trees:
             for stmt in tree.body:
                 if isinstance(stmt, ast.Assign) and self.is_client(stmt.value, module_clients):
                     module_clients.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
-            self.body(tree.body, module_clients, set())
+        for offset, tree in trees:
+            self.offset = offset
+            self.body(tree.body, set(module_clients), set())
         return self.facts
 
     # ---- module-level definitions -----------------------------------------------------

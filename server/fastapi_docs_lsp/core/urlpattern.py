@@ -190,6 +190,8 @@ def shape(pattern: Pattern, templated: bool) -> Shape:
                 pos = m.end()
             if pos < len(part):
                 tokens.append(part[pos:])
+        elif templated:
+            tokens.append(Param(part.text, "str"))  # a value unknown statically inside a template
         else:
             tokens.append(part)
     segments: list[list[Token]] = [[]]
