@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -52,6 +53,8 @@ MAX_PREFIXES = 8
 MAX_DEPTH = 12
 #: calls read from one module (a generated file with more is not a test worth annotating)
 MAX_CALLS = 5000
+#: a line that may hold a client call: only statements spanning such lines are walked
+_CALL_LINE = re.compile(r"\.\s*(?:" + "|".join(sorted(CALL_METHODS)) + r")\s*\(")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +82,13 @@ class ModuleFacts:
     imports: dict[str, tuple[str, str]] = field(default_factory=dict)  # local -> (module, name)
     modules: dict[str, str] = field(default_factory=dict)  # local -> module (``import x.y as z``)
 
-    def signature(self) -> tuple:
-        """What other files may depend on: changes bump the index's generation."""
+    def calls_signature(self) -> tuple:
+        """The calls and client fixtures: a change bumps the index's ``calls_generation``."""
+        return (tuple(self.calls), tuple(sorted(self.client_fixtures)))
+
+    def definitions(self) -> tuple:
+        """What other files' routes may depend on: a change bumps the index's generation."""
         return (
-            tuple(self.calls),
-            tuple(sorted(self.client_fixtures)),
             tuple(sorted(self.strings.items())),
             tuple(sorted((k, tuple(sorted(v.items()))) for k, v in self.classes.items())),
             tuple(sorted(self.instances.items())),
@@ -102,6 +107,10 @@ class _Reader:
         self.facts = ModuleFacts(module)
         self.offset = 0
         self.self_clients: set[str] = set()  # "self.client" assigned a client somewhere
+        # calls_before[i]: how many lines before line i may hold a client call (a range test in O(1))
+        self.calls_before = [0]
+        for line in self.lines:
+            self.calls_before.append(self.calls_before[-1] + (1 if "(" in line and _CALL_LINE.search(line) else 0))
 
     def run(self) -> ModuleFacts:
         trees = []
@@ -112,7 +121,8 @@ class _Reader:
         for offset, tree in trees:
             self.offset = offset
             self.top_level(tree.body)
-        for offset, tree in trees:
+        uses_self = any("self." in line for line in self.lines)
+        for offset, tree in trees if uses_self else ():
             self.offset = offset
             for node in ast.walk(tree):
                 if isinstance(node, ast.Assign) and len(node.targets) == 1:
@@ -260,7 +270,16 @@ class _Reader:
         if self.is_fixture(fn) and self.returns_client(fn, clients):
             self.facts.client_fixtures.add(self.fixture_name(fn))
 
+    def may_call(self, node: ast.AST) -> bool:
+        """Whether the lines of ``node`` may hold a client call (most expressions are skipped)."""
+        first = self.offset + getattr(node, "lineno", 1) - 1
+        last = self.offset + (getattr(node, "end_lineno", None) or getattr(node, "lineno", 1))
+        before = self.calls_before
+        return before[min(last, len(before) - 1)] > before[max(0, min(first, len(before) - 1))]
+
     def calls_in(self, node: ast.expr, clients: set[str], params: set[str]) -> None:
+        if not self.may_call(node):
+            return
         for sub in ast.walk(node):
             if not isinstance(sub, ast.Call) or not isinstance(sub.func, ast.Attribute):
                 continue
@@ -398,6 +417,7 @@ class Match:
 class CallSite:
     path: str
     call: ClientCall
+    lines: list[str] = field(repr=False, compare=False, default_factory=list)
 
 
 class Workspace:
@@ -412,18 +432,22 @@ class Workspace:
         for entry in self.entries.values():
             if entry.module:
                 self.by_module[entry.module] = entry
-        self.client_fixtures: set[str] = set()
-        for entry in self.entries.values():
-            if entry.facts is not None:
-                self.client_fixtures |= entry.facts.client_fixtures
         self._edges: dict[tuple[str, str], list[tuple[tuple[str, str], up.Pattern, str]]] = {}
         self._prefix_memo: dict[tuple[str, str], list[up.Pattern]] = {}
         self._build_edges()
         self.targets: list[RouteTarget] = []
         self._by_method: dict[str, list[RouteTarget]] = {}
+        #: (method, segments, first segment) -> [(second segment, target)]; a segment is None where
+        #: the template has a parameter there (matching compares few candidates, not every route)
+        self._buckets: dict[tuple[str, int, str | None], list[tuple[str | None, RouteTarget]]] = {}
+        self._by_size: dict[tuple[str, int], list[tuple[str | None, RouteTarget]]] = {}
+        self._loose: dict[str, list[RouteTarget]] = {}  # unknown prefix or {x:path}: always compared
         for entry in self.entries.values():
             for route in entry.routes:
                 self._add_route(entry, route)
+        self._match_cache: dict[tuple[str, str, up.Pattern], list[Match]] = {}
+        self._calls_generation = -1
+        self._client_fixtures: set[str] = set()
         #: (file, route order) -> the calls reaching it (routes are named by where they are:
         #: re-reading an unchanged file makes new Route objects, not a new generation)
         self._tests: dict[tuple[str, int], list[CallSite]] | None = None
@@ -598,6 +622,38 @@ class Workspace:
             self.targets.append(target)
             for method in route.methods:
                 self._by_method.setdefault(method, []).append(target)
+                if target.shape.any_prefix or target.shape.has_path_param:
+                    self._loose.setdefault(method, []).append(target)
+                else:
+                    item = (_literal(target.shape, 1), target)
+                    self._buckets.setdefault((method, target.shape.size, _literal(target.shape, 0)), []).append(item)
+                    self._by_size.setdefault((method, target.shape.size), []).append(item)
+
+    # ---- the calls (read from the live index: they change without rebuilding this view) --
+
+    def _sync_calls(self) -> None:
+        generation = self.index.calls_generation
+        if generation == self._calls_generation:
+            return
+        with self.index._lock:
+            entries = list(self.index.files.values())
+        fixtures: set[str] = set()
+        for entry in entries:
+            if entry.facts is not None:
+                fixtures |= entry.facts.client_fixtures
+        self._client_fixtures = fixtures
+        self._tests = None
+        self._calls_generation = generation
+
+    @property
+    def client_fixtures(self) -> set[str]:
+        self._sync_calls()
+        return self._client_fixtures
+
+    def has_tests(self) -> bool:
+        with self.index._lock:
+            entries = list(self.index.files.values())
+        return any(e.facts is not None and e.facts.calls for e in entries)
 
     # ---- matching ---------------------------------------------------------------------
 
@@ -613,18 +669,42 @@ class Workspace:
         """The routes a call reaches, best first (ties: declaration order)."""
         if not self.is_client_call(call):
             return []
-        shape = self.call_shape(path, call)
-        if call.method == "*":
-            candidates = self.targets
+        key = (path, call.method, call.pattern)
+        found = self._match_cache.get(key)
+        if found is None:
+            if len(self._match_cache) > 100_000:
+                self._match_cache.clear()
+            found = self._match_cache[key] = self._match(path, call)
+        return found
+
+    def _candidates(self, method: str, shape: up.Shape) -> list[RouteTarget]:
+        if method == "*":
+            methods = list(self._by_method)
         else:
-            candidates = [*self._by_method.get(call.method, ()), *self._by_method.get("*", ())]
-            if call.method == "HEAD":
-                candidates += self._by_method.get("GET", [])  # Starlette answers HEAD on GET routes
+            methods = [method, "*"] + (["GET"] if method == "HEAD" else [])  # HEAD is answered by GET routes
+        out: list[RouteTarget] = []
+        if shape.any_prefix:
+            for m in methods:
+                out.extend(self._by_method.get(m, ()))
+            return out
+        c0, c1 = _literal(shape, 0), _literal(shape, 1)
+        for m in methods:
+            out.extend(self._loose.get(m, ()))
+            for size in (shape.size - 1, shape.size, shape.size + 1):  # +-1: a trailing slash
+                if c0 is None:
+                    groups = [self._by_size.get((m, size), ())]
+                else:
+                    groups = [self._buckets.get((m, size, c0), ()), self._buckets.get((m, size, None), ())]
+                for group in groups:
+                    for k1, target in group:
+                        if k1 is None or c1 is None or k1 == c1:
+                            out.append(target)
+        return out
+
+    def _match(self, path: str, call: ClientCall) -> list[Match]:
+        shape = self.call_shape(path, call)
         best: dict[tuple[str, int], Match] = {}
-        for target in candidates:
-            if not shape.any_prefix and not target.shape.any_prefix and not target.shape.has_path_param:
-                if abs(target.shape.size - shape.size) > 1:
-                    continue
+        for target in self._candidates(call.method, shape):
             score = up.match(shape, target.shape)
             if score is None:
                 continue
@@ -640,14 +720,17 @@ class Workspace:
 
     def tests_of(self, path: str, route: Route) -> list[CallSite]:
         """The test calls that reach ``route`` of file ``path`` (computed for every route at once, then kept)."""
+        self._sync_calls()
         if self._tests is None:
             tests: dict[tuple[str, int], list[CallSite]] = {}
-            for entry in self.entries.values():
+            with self.index._lock:
+                entries = list(self.index.files.values())
+            for entry in entries:
                 if entry.facts is None:
                     continue
                 for call in entry.facts.calls:
                     for m in self.matches(entry.path, call):
-                        tests.setdefault((m.target.path, m.target.route.order), []).append(CallSite(entry.path, call))
+                        tests.setdefault((m.target.path, m.target.route.order), []).append(CallSite(entry.path, call, entry.lines))
             self._tests = tests
         return self._tests.get((path, route.order), [])
 
@@ -655,6 +738,14 @@ class Workspace:
         entry = self.entries.get(path)
         return list(entry.routes) if entry is not None else []
 
+
+
+def _literal(shape: up.Shape, i: int) -> str | None:
+    """Segment ``i`` when it is plain text (a bucket key), else None (matches any key)."""
+    if i >= shape.size:
+        return ""
+    seg = shape.segments[i]
+    return "".join(seg) if all(isinstance(t, str) for t in seg) else None  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------------------

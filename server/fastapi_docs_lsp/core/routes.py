@@ -753,7 +753,8 @@ class RouteIndex:
         self.max_file_size = max_file_size
         self.files: dict[str, FileRoutes] = {}
         self.ready = False
-        self.generation = 0  # bumps whenever a file's routes or references change
+        self.generation = 0  # bumps whenever a file's routes, references or definitions change
+        self.calls_generation = 0  # bumps whenever a file's test-client calls change (navigation)
         self._lock = threading.RLock()
 
     def refresh(self, progress: Callable[[str, float], None] | None = None) -> None:
@@ -767,6 +768,7 @@ class RouteIndex:
             for gone in [p for p in self.files if p not in alive]:
                 del self.files[gone]
                 self.generation += 1
+                self.calls_generation += 1
         total = len(paths) or 1
         for i, path in enumerate(paths):
             if progress is not None and i % 25 == 0:
@@ -796,6 +798,7 @@ class RouteIndex:
             with self._lock:
                 if self.files.pop(path, None) is not None:
                     self.generation += 1
+                    self.calls_generation += 1
             return None
         module = self._module_name_for(path)
         found = extract_routes(analysis, self._db(), module)
@@ -815,6 +818,8 @@ class RouteIndex:
             previous = self.files.get(path)
             if previous is None or _shape_of(previous) != _shape_of(entry):
                 self.generation += 1
+            if previous is None or _calls_of(previous) != _calls_of(entry):
+                self.calls_generation += 1
             self.files[path] = entry
         return entry
 
@@ -849,8 +854,13 @@ def _shape_of(entry: FileRoutes) -> tuple:
         [(r.label, r.function, r.decorator.line) for r in entry.routes],
         [(i.arg_text, i.prefix_pattern, i.kind, i.owner.name if i.owner else None) for i in entry.includes],
         [(name, o.prefix_pattern) for name, o in entry.owners.items()],
-        entry.facts.signature() if entry.facts is not None else None,
+        entry.facts.definitions() if entry.facts is not None else None,
     )
+
+
+def _calls_of(entry: FileRoutes) -> tuple:
+    """The test-client calls and client fixtures of a file (positions included: lenses show them)."""
+    return entry.facts.calls_signature() if entry.facts is not None else ()
 
 
 def _same_module(a: str, b: str) -> bool:

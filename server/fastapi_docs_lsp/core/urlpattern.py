@@ -65,7 +65,8 @@ def _unparse(node: ast.expr) -> str:
 
 
 def hole(node: ast.expr) -> Hole:
-    return Hole(_unparse(node), _dotted(node))
+    dotted = _dotted(node)
+    return Hole(dotted if dotted is not None else _unparse(node), dotted)
 
 
 def eval_pattern(node: ast.expr | None, depth: int = 0) -> Pattern | None:

@@ -29,6 +29,7 @@ from lsprotocol import types
 
 from ..core import navigation as nav
 from ..core.routes import FileRoutes, Route, RouteIndex, Span
+from ..transport import DECLINE
 from .positions import client_range, encoding_of, line_text, to_code_points
 
 from ..server import FastAPIDocsServer  # at run time: pygls reads the command handler's hints
@@ -49,6 +50,8 @@ class _State:
         self.workspaces: weakref.WeakKeyDictionary[RouteIndex, nav.Workspace] = weakref.WeakKeyDictionary()
         self.refresh_task: asyncio.Task[None] | None = None
         self.shown_generation = -1
+        #: uri -> (what the lenses were computed from, the lenses)
+        self.lenses: dict[str, tuple[tuple, list[dict[str, Any]]]] = {}
 
 
 _states: weakref.WeakKeyDictionary[Any, _State] = weakref.WeakKeyDictionary()
@@ -108,28 +111,36 @@ def _encoding(ls: FastAPIDocsServer, uri: str) -> str:
     return encoding_of(doc) if doc is not None else types.PositionEncodingKind.Utf16
 
 
-def _range(lines: list[str], span: Span, encoding: str) -> types.Range:
-    return client_range(lines, span.line, span.start, span.end_line, span.end, encoding)
+def _range(lines: list[str], span: Span, encoding: str) -> dict[str, Any]:
+    """An LSP Range as JSON (requests here answer JSON directly: thousands of lenses through
+    cattrs cost more than computing them)."""
+    if encoding == types.PositionEncodingKind.Utf32 or (
+        0 <= span.line < len(lines) and lines[span.line].isascii() and (span.end_line == span.line or lines[span.end_line].isascii())
+    ):
+        return {"start": {"line": span.line, "character": span.start}, "end": {"line": span.end_line, "character": span.end}}
+    r = client_range(lines, span.line, span.start, span.end_line, span.end, encoding)
+    return {
+        "start": {"line": r.start.line, "character": r.start.character},
+        "end": {"line": r.end.line, "character": r.end.character},
+    }
 
 
 def _uri(path: str) -> str:
     return Path(path).as_uri()
 
 
-def _route_location(ls: FastAPIDocsServer, target: nav.RouteTarget) -> types.Location:
+def _route_location(ls: FastAPIDocsServer, target: nav.RouteTarget) -> dict[str, Any]:
     route = target.route
     span = route.name_span or route.decorator
-    if route.kind == "add_api_route" and route.name_span is not None:
+    if route.kind == "add_api_route":
         span = route.decorator  # the add_api_route call; the endpoint may be defined elsewhere
     uri = _uri(target.path)
-    return types.Location(uri=uri, range=_range(target.lines, span, _encoding(ls, uri)))
+    return {"uri": uri, "range": _range(target.lines, span, _encoding(ls, uri))}
 
 
-def _call_location(ls: FastAPIDocsServer, ws: nav.Workspace, site: nav.CallSite) -> types.Location:
+def _call_location(ls: FastAPIDocsServer, site: nav.CallSite) -> dict[str, Any]:
     uri = _uri(site.path)
-    entry = ws.entries.get(site.path)
-    lines = entry.lines if entry is not None else []
-    return types.Location(uri=uri, range=_range(lines, site.call.url_span, _encoding(ls, uri)))
+    return {"uri": uri, "range": _range(site.lines, site.call.url_span, _encoding(ls, uri))}
 
 
 def _client_commands(ls: FastAPIDocsServer) -> set[str]:
@@ -141,27 +152,19 @@ def _client_commands(ls: FastAPIDocsServer) -> set[str]:
     return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
 
 
-def _lens(ls: FastAPIDocsServer, uri: str, at: types.Range, title: str, locations: list[types.Location]) -> types.CodeLens:
-    command = SHOW_REFERENCES if SHOW_REFERENCES in _client_commands(ls) else OPEN_LOCATIONS
-    args = [uri, _json(at.start), [_json(loc) for loc in locations]]
-    return types.CodeLens(range=at, command=types.Command(title=title, command=command, arguments=args))
-
-
-def _json(obj: Any) -> Any:
-    if isinstance(obj, types.Position):
-        return {"line": obj.line, "character": obj.character}
-    if isinstance(obj, types.Range):
-        return {"start": _json(obj.start), "end": _json(obj.end)}
-    if isinstance(obj, types.Location):
-        return {"uri": obj.uri, "range": _json(obj.range)}
-    return obj
+def _lens(command: str, uri: str, at: dict[str, Any], title: str, locations: list[dict[str, Any]]) -> dict[str, Any]:
+    start = at["start"]
+    return {
+        "range": {"start": start, "end": start},
+        "command": {"title": title, "command": command, "arguments": [uri, start, locations]},
+    }
 
 
 # --------------------------------------------------------------------------------------
 # requests
 
 
-def code_lenses(ls: FastAPIDocsServer, uri: str) -> list[types.CodeLens]:
+def code_lenses(ls: FastAPIDocsServer, uri: str) -> list[dict[str, Any]]:
     if not ls.settings.codeLens or not uri.endswith(".py"):
         return []
     path = ls.path_of(uri)
@@ -169,29 +172,40 @@ def code_lenses(ls: FastAPIDocsServer, uri: str) -> list[types.CodeLens]:
     if got is None:
         return []
     ws, entry = got
+    state = _state(ls)
+    key = (id(ws), entry.stamp, ws.index.calls_generation)
+    cached = state.lenses.get(uri)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    out = _compute_lenses(ls, uri, path, ws, entry)
+    if len(state.lenses) > 64:
+        state.lenses.clear()
+    state.lenses[uri] = (key, out)
+    return out
+
+
+def _compute_lenses(ls: FastAPIDocsServer, uri: str, path: str, ws: nav.Workspace, entry: FileRoutes) -> list[dict[str, Any]]:
     encoding = _encoding(ls, uri)
+    command = SHOW_REFERENCES if SHOW_REFERENCES in _client_commands(ls) else OPEN_LOCATIONS
     lines = entry.lines
-    out: list[types.CodeLens] = []
+    out: list[dict[str, Any]] = []
     if entry.facts is not None:
         for call in entry.facts.calls:
             matches = ws.matches(path, call)
             if not matches:
                 continue
-            at = _range(lines, call.call_span, encoding)
-            at = types.Range(start=at.start, end=at.start)
             locations = [_route_location(ls, m.target) for m in matches]
-            out.append(_lens(ls, uri, at, nav.lens_title(matches[0], len(matches) - 1), locations))
+            title = nav.lens_title(matches[0], len(matches) - 1)
+            out.append(_lens(command, uri, _range(lines, call.call_span, encoding), title, locations))
             if len(out) >= MAX_LENSES:
                 return out
-    has_tests = any(e.facts is not None and e.facts.calls for e in ws.entries.values())
-    if has_tests:
+    if ws.has_tests():
         for route in entry.routes:
             if route.path is None:
                 continue
             sites = ws.tests_of(path, route)
             at = _range(lines, route.decorator, encoding)
-            at = types.Range(start=at.start, end=at.start)
-            out.append(_lens(ls, uri, at, nav.tests_title(len(sites)), [_call_location(ls, ws, s) for s in sites]))
+            out.append(_lens(command, uri, at, nav.tests_title(len(sites)), [_call_location(ls, s) for s in sites]))
             if len(out) >= MAX_LENSES:
                 break
     return out
@@ -202,7 +216,7 @@ def _cursor(ls: FastAPIDocsServer, uri: str, entry: FileRoutes, position: types.
     return position.line, col
 
 
-def definition(ls: FastAPIDocsServer, uri: str, position: types.Position) -> list[types.Location] | None:
+def definition(ls: FastAPIDocsServer, uri: str, position: types.Position) -> list[dict[str, Any]] | None:
     path = ls.path_of(uri)
     got = workspace(ls, path)
     if got is None or got[1].facts is None:
@@ -216,7 +230,7 @@ def definition(ls: FastAPIDocsServer, uri: str, position: types.Position) -> lis
     return [_route_location(ls, m.target) for m in matches] or None
 
 
-def references(ls: FastAPIDocsServer, uri: str, position: types.Position, include_declaration: bool) -> list[types.Location] | None:
+def references(ls: FastAPIDocsServer, uri: str, position: types.Position, include_declaration: bool) -> list[dict[str, Any]] | None:
     path = ls.path_of(uri)
     got = workspace(ls, path)
     if got is None:
@@ -228,16 +242,16 @@ def references(ls: FastAPIDocsServer, uri: str, position: types.Position, includ
         return None
     # every route of the handler (stacked decorators) counts
     routes: list[Route] = [r for r in entry.routes if route.function and r.function == route.function and r.owner is route.owner] or [route]
-    out: list[types.Location] = []
+    out: list[dict[str, Any]] = []
     if include_declaration and route.name_span is not None:
-        out.append(types.Location(uri=uri, range=_range(entry.lines, route.name_span, _encoding(ls, uri))))
+        out.append({"uri": uri, "range": _range(entry.lines, route.name_span, _encoding(ls, uri))})
     seen: set[tuple] = set()
     for r in routes:
         for site in ws.tests_of(path, r):
             key = (site.path, site.call.url_span)
             if key not in seen:
                 seen.add(key)
-                out.append(_call_location(ls, ws, site))
+                out.append(_call_location(ls, site))
     return out
 
 
@@ -268,8 +282,7 @@ def route_hover(ls: FastAPIDocsServer, uri: str, line: int, character: int) -> d
         return None
     markdown = ls.markdown_supported("text_document", "hover", "content_format")
     text = nav.route_card(matches[0], len(matches) - 1, markdown=markdown)
-    at = _range(entry.lines, call.url_span, encoding)
-    return {"contents": {"kind": "markdown" if markdown else "plaintext", "value": text}, "range": _json(at)}
+    return {"contents": {"kind": "markdown" if markdown else "plaintext", "value": text}, "range": _range(entry.lines, call.url_span, encoding)}
 
 
 # --------------------------------------------------------------------------------------
@@ -347,9 +360,25 @@ async def open_locations(ls: FastAPIDocsServer, args: list[Any]) -> None:
         log.info("window/showDocument failed", exc_info=True)
 
 
+def _raw(ls: FastAPIDocsServer, params: Any, what: str) -> Any:
+    """The same answers from the JSON params, skipping cattrs (see transport.py)."""
+    try:
+        uri = params["textDocument"]["uri"]
+        if not isinstance(uri, str):
+            return DECLINE
+        if what == "codeLens":
+            return code_lenses(ls, uri)
+        line, character = params["position"]["line"], params["position"]["character"]
+    except (KeyError, TypeError):
+        return DECLINE  # the typed path validates and answers with the proper error
+    if not (type(line) is int and type(character) is int and line >= 0 and character >= 0):
+        return DECLINE
+    return definition(ls, uri, types.Position(line=line, character=character))
+
+
 def register(server: FastAPIDocsServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
-    def code_lens(ls: FastAPIDocsServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+    def code_lens(ls: FastAPIDocsServer, params: types.CodeLensParams) -> list[dict[str, Any]]:
         try:
             return code_lenses(ls, params.text_document.uri)
         except Exception:
@@ -357,7 +386,7 @@ def register(server: FastAPIDocsServer) -> None:
             return []
 
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
-    def goto_definition(ls: FastAPIDocsServer, params: types.DefinitionParams) -> list[types.Location] | None:
+    def goto_definition(ls: FastAPIDocsServer, params: types.DefinitionParams) -> list[dict[str, Any]] | None:
         try:
             return definition(ls, params.text_document.uri, params.position)
         except Exception:
@@ -365,12 +394,15 @@ def register(server: FastAPIDocsServer) -> None:
             return None
 
     @server.feature(types.TEXT_DOCUMENT_REFERENCES)
-    def find_references(ls: FastAPIDocsServer, params: types.ReferenceParams) -> list[types.Location] | None:
+    def find_references(ls: FastAPIDocsServer, params: types.ReferenceParams) -> list[dict[str, Any]] | None:
         try:
             return references(ls, params.text_document.uri, params.position, params.context.include_declaration)
         except Exception:
             log.exception("references failed")
             return None
+
+    server.raw_request(types.TEXT_DOCUMENT_CODE_LENS, lambda params: _raw(server, params, "codeLens"))
+    server.raw_request(types.TEXT_DOCUMENT_DEFINITION, lambda params: _raw(server, params, "definition"))
 
     @server.command(OPEN_LOCATIONS)
     async def _open_locations(ls: FastAPIDocsServer, *args: Any) -> None:
