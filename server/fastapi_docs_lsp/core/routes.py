@@ -500,6 +500,13 @@ class _Extractor:
 
     def function(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, block: tuple, path: tuple = ()) -> None:
         decorators = fn.decorator_list
+        # other_after[i]: a decorator that is no route decorator comes after decorator i (one
+        # pass: 10k stacked decorators must not cost 10k x 10k)
+        other_after = [False] * (len(decorators) + 1)
+        for i in range(len(decorators) - 1, -1, -1):
+            other_after[i] = other_after[i + 1] or not _is_route_decorator(decorators[i])
+        def_span: Span | None = None
+        fn_name_span: Span | None = None
         for i, dec in enumerate(decorators):
             if not (isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute)):
                 continue
@@ -512,13 +519,16 @@ class _Extractor:
                 continue
             methods = _methods_of(attr, dec)
             path_node = _path_arg(dec)
-            first = decorators[0]
-            def_span = Span(
-                self.line(first) if decorators else self.line(fn),
-                code_col(self.lines, self.line(first), first.col_offset) - 1 if decorators else 0,
-                self.offset + (fn.end_lineno or fn.lineno) - 1,
-                code_col(self.lines, self.offset + (fn.end_lineno or fn.lineno) - 1, fn.end_col_offset or 0),
-            )
+            if def_span is None:
+                first = decorators[0]
+                whole = Span(
+                    self.line(first),
+                    code_col(self.lines, self.line(first), first.col_offset) - 1,
+                    self.offset + (fn.end_lineno or fn.lineno) - 1,
+                    code_col(self.lines, self.offset + (fn.end_lineno or fn.lineno) - 1, fn.end_col_offset or 0),
+                )
+                def_span = Span(whole.line, max(0, whole.start), whole.end_line, whole.end)
+                fn_name_span = name_span(fn, self.offset, self.lines)
             self.routes.append(
                 Route(
                     methods=methods,
@@ -529,8 +539,8 @@ class _Extractor:
                     kind="decorator",
                     decorator=node_span(dec, self.offset, self.lines),
                     path_span=node_span(path_node, self.offset, self.lines) if path_node is not None else None,
-                    name_span=name_span(fn, self.offset, self.lines),
-                    def_span=Span(def_span.line, max(0, def_span.start), def_span.end_line, def_span.end),
+                    name_span=fn_name_span,
+                    def_span=def_span,
                     block=block,
                     order=len(self.routes),
                     repaired=self.repaired,
@@ -538,7 +548,7 @@ class _Extractor:
                     chunk=self.chunk,
                     call_path=(*path, "decorator_list", i),
                     func_path=path,
-                    other_decorators=any(not _is_route_decorator(d) for d in decorators[i + 1 :]),
+                    other_decorators=other_after[i + 1],
                 )
             )
 

@@ -10,11 +10,7 @@ from typing import Any
 
 from ..analysis import ApiLookup, ModuleAnalysis, Ref, _attr_value, innermost_scope, lookup, member_ref
 from ..parsing import Chunk
-from ..routes import (
-    ModuleRoutes,
-    RouteIndex,
-    Span,
-)
+from ..routes import ModuleRoutes, Owner, Route, RouteIndex, Span
 from .model import MARKERS, RULES, SEVERITIES, Diagnostic
 
 log = logging.getLogger(__name__)
@@ -150,10 +146,36 @@ class _Run:
     workspace: RouteIndex | None
     path: str | None
     out: list[Diagnostic] = field(default_factory=list)
+    #: each chunk's tree, parsed at most once per run (``Route.func``/``Route.call`` ask the
+    #: tree cache each time, which re-parses an evicted chunk: on a chunk holding thousands of
+    #: routes that is quadratic)
+    _trees: dict[int, Any] = field(default_factory=dict)
 
     @property
     def lines(self) -> list[str]:
         return self.analysis.lines
+
+    def _node(self, chunk: Chunk | None, path: tuple | None, kind: type | tuple[type, ...]) -> Any:
+        if chunk is None or path is None:
+            return None
+        key = id(chunk)
+        if key not in self._trees:
+            self._trees[key] = (chunk, chunk.tree)  # the chunk is kept so its id stays its own
+        node: Any = self._trees[key][1]
+        try:
+            for step in path:
+                node = getattr(node, step) if isinstance(step, str) else node[step]
+        except (AttributeError, IndexError, TypeError):
+            return None
+        return node if isinstance(node, kind) else None
+
+    def func_of(self, route: Route) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """``route.func``, from this run's trees."""
+        return self._node(route.chunk, route.func_path, (ast.FunctionDef, ast.AsyncFunctionDef))
+
+    def call_of(self, route: Route | Owner) -> ast.Call | None:
+        """``route.call`` (or an owner's constructor call), from this run's trees."""
+        return self._node(route.chunk, route.call_path, ast.Call)
 
     def emit(self, code: str, message: str, span: Span, **extra: Any) -> None:
         severity = self.severities[code]

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 def _rule_redundant_response_model(run: _Run) -> None:
     for route in run.routes.routes:
-        fn, call = route.func, route.call
+        fn, call = run.func_of(route), run.call_of(route)
         if fn is None or call is None or fn.returns is None or route.repaired or route.kind != "decorator":
             continue
         for kw in call.keywords:
