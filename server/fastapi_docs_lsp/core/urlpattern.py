@@ -191,7 +191,7 @@ def shape(pattern: Pattern, templated: bool) -> Shape:
                 pos = m.end()
             if pos < len(part):
                 tokens.append(part[pos:])
-        elif templated:
+        elif templated and isinstance(part, Hole):
             tokens.append(Param(part.text, "str"))  # a value unknown statically inside a template
         else:
             tokens.append(part)

@@ -71,6 +71,12 @@ def _index(ls: FastAPIDocsServer) -> RouteIndex | None:
     return index if index is not None and index.ready else None
 
 
+def _large_path(ls: FastAPIDocsServer, path: str) -> bool:
+    from .symbols import is_large
+
+    return is_large(ls, _uri(path))
+
+
 def _open_paths(ls: FastAPIDocsServer) -> list[str]:
     docs = getattr(ls.workspace, "text_documents", {})
     return [ls.path_of(uri) for uri in list(docs) if uri.endswith(".py")]
@@ -84,6 +90,8 @@ def workspace(ls: FastAPIDocsServer, path: str) -> tuple[nav.Workspace, FileRout
         return None
     entry = None
     for open_path in _open_paths(ls):
+        if open_path != path and _large_path(ls, open_path):
+            continue  # re-read by its own refresh, on the worker thread
         try:
             got = index.update(open_path)  # cheap unless the document changed since last time
         except Exception:
@@ -304,10 +312,15 @@ def _schedule_refresh(ls: FastAPIDocsServer, path: str | None) -> None:
     async def later() -> None:
         try:
             await asyncio.sleep(REFRESH_DELAY)
+            index = _index(ls)
+            if index is not None and path is not None:
+                await ls.in_worker(index.update, path)  # off the loop: the file may be large
         except asyncio.CancelledError:
             return
+        except Exception:
+            log.exception("navigation: reading %s failed", path)
         state.refresh_task = None
-        refresh_lenses(ls, path)
+        refresh_lenses(ls)
 
     state.refresh_task = loop.create_task(later())
 
@@ -360,11 +373,26 @@ async def open_locations(ls: FastAPIDocsServer, args: list[Any]) -> None:
         log.info("window/showDocument failed", exc_info=True)
 
 
+async def _answer(ls: FastAPIDocsServer, uri: str, empty: Any, fn: Any, *args: Any) -> Any:
+    """``fn(*args)``: on the event loop, or on the worker thread for a large document (reading
+    it again after an edit takes longer than a loop turn may). Never raises."""
+    try:
+        if _large_path(ls, ls.path_of(uri)):
+            return await ls.in_worker(fn, *args)
+        return fn(*args)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("%s failed for %s", getattr(fn, "__name__", "navigation"), uri)
+        return empty
+
+
 def _raw(ls: FastAPIDocsServer, params: Any, what: str) -> Any:
-    """The same answers from the JSON params, skipping cattrs (see transport.py)."""
+    """The same answers from the JSON params, skipping cattrs (see transport.py); a large
+    document is declined, for the typed handler to answer off the loop."""
     try:
         uri = params["textDocument"]["uri"]
-        if not isinstance(uri, str):
+        if not isinstance(uri, str) or _large_path(ls, ls.path_of(uri)):
             return DECLINE
         if what == "codeLens":
             return code_lenses(ls, uri)
@@ -378,28 +406,17 @@ def _raw(ls: FastAPIDocsServer, params: Any, what: str) -> Any:
 
 def register(server: FastAPIDocsServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
-    def code_lens(ls: FastAPIDocsServer, params: types.CodeLensParams) -> list[dict[str, Any]]:
-        try:
-            return code_lenses(ls, params.text_document.uri)
-        except Exception:
-            log.exception("codeLens failed")
-            return []
+    async def code_lens(ls: FastAPIDocsServer, params: types.CodeLensParams) -> list[dict[str, Any]]:
+        return await _answer(ls, params.text_document.uri, [], code_lenses, ls, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
-    def goto_definition(ls: FastAPIDocsServer, params: types.DefinitionParams) -> list[dict[str, Any]] | None:
-        try:
-            return definition(ls, params.text_document.uri, params.position)
-        except Exception:
-            log.exception("definition failed")
-            return None
+    async def goto_definition(ls: FastAPIDocsServer, params: types.DefinitionParams) -> list[dict[str, Any]] | None:
+        return await _answer(ls, params.text_document.uri, None, definition, ls, params.text_document.uri, params.position)
 
     @server.feature(types.TEXT_DOCUMENT_REFERENCES)
-    def find_references(ls: FastAPIDocsServer, params: types.ReferenceParams) -> list[dict[str, Any]] | None:
-        try:
-            return references(ls, params.text_document.uri, params.position, params.context.include_declaration)
-        except Exception:
-            log.exception("references failed")
-            return None
+    async def find_references(ls: FastAPIDocsServer, params: types.ReferenceParams) -> list[dict[str, Any]] | None:
+        uri = params.text_document.uri
+        return await _answer(ls, uri, None, references, ls, uri, params.position, params.context.include_declaration)
 
     server.raw_request(types.TEXT_DOCUMENT_CODE_LENS, lambda params: _raw(server, params, "codeLens"))
     server.raw_request(types.TEXT_DOCUMENT_DEFINITION, lambda params: _raw(server, params, "definition"))

@@ -12,16 +12,22 @@ doc file when the section has one, else at its https URL.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
 from ..core.background import background_work
 from ..core.routes import Route, RouteIndex, file_stamp, route_matches_query
 from .positions import client_range, encoding_of
+
+if TYPE_CHECKING:
+    from ..server import FastAPIDocsServer
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +38,25 @@ RESCAN_SECONDS = 2.0
 
 # --------------------------------------------------------------------------------------
 # the workspace route index (shared with diagnostics)
+
+
+#: documents longer than this (characters) are analysed on the worker thread, not the event loop:
+#: a request must not hold the loop for more than ~100 ms (about 40k characters of Python)
+LARGE_DOCUMENT = 40_000
+
+
+def is_large(ls: FastAPIDocsServer, uri: str) -> bool:
+    doc = getattr(ls.workspace, "text_documents", {}).get(uri)
+    if doc is None:
+        path = ls.path_of(uri)
+        try:
+            return os.path.getsize(path) > LARGE_DOCUMENT
+        except OSError:
+            return False
+    try:
+        return len(doc.source) > LARGE_DOCUMENT
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
 
 
 def route_index(ls, create: bool = True) -> RouteIndex | None:
@@ -237,9 +262,14 @@ def register(server) -> None:
     navigation.register(server)
 
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-    def document_symbol(ls, params: types.DocumentSymbolParams):
+    async def document_symbol(ls: FastAPIDocsServer, params: types.DocumentSymbolParams):
+        uri = params.text_document.uri
         try:
-            return document_symbols(ls, params.text_document.uri)
+            if is_large(ls, uri):  # its analysis and route walk take longer than a loop turn may
+                return await ls.in_worker(document_symbols, ls, uri)
+            return document_symbols(ls, uri)
+        except asyncio.CancelledError:
+            raise
         except Exception:
             log.exception("documentSymbol failed")
             return None

@@ -122,7 +122,10 @@ def _rule_node_checks(run: _Run) -> None:
     dropped with what it found, as ``diagnose`` does for whole rules."""
     checks: list[tuple[str, type | tuple[type, ...], Callable[[Any, int], None]]] = []
     if run.on("FA002"):
-        table = run.db.deprecated_params() if run.db is not None else None
+        # the installed FastAPI's table (ApiDB has it; a bare ApiLookup may not)
+        deprecated_params = getattr(run.db, "deprecated_params", None)
+        found = deprecated_params() if callable(deprecated_params) else None
+        table = found if isinstance(found, dict) else None
         checks.append(("FA002", ast.Call, lambda call, offset: _check_deprecated_params(run, call, offset, table)))
     if run.on("FA004"):
         checks.append(("FA004", ast.Call, lambda call, offset: _check_called_dependency(run, call, offset)))

@@ -73,7 +73,7 @@ class _Module:
                     self.imports[local] = (alias.name if alias.asname else local, "", 0)
                     self.defs.pop(local, None)
             elif isinstance(stmt, (ast.If, ast.Try)) or type(stmt).__name__ == "TryStar":
-                self._collect(stmt.body, chunk, (*at, "body"))
+                self._collect(getattr(stmt, "body", []), chunk, (*at, "body"))
                 self._collect(getattr(stmt, "orelse", []), chunk, (*at, "orelse"))
                 for n, h in enumerate(getattr(stmt, "handlers", [])):
                     self._collect(h.body, chunk, (*at, "handlers", n, "body"))
@@ -125,7 +125,7 @@ def _is_class(path: str, db: ApiLookup | None) -> bool:
     return last[:1].isupper() and not last.isupper()
 
 
-def _method(cls: ast.AST, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+def _method(cls: ast.AST | None, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     if not isinstance(cls, ast.ClassDef):
         return None
     for stmt in cls.body:

@@ -97,12 +97,13 @@ class _Declared:
                         markers.append(e)
                     elif isinstance(e, ast.Name):
                         # identifier_path = Path(alias=...); Annotated[int, identifier_path]
-                        found = self._resolve_name(mod, e.id)
-                        if found is not None and isinstance(found[1].node, ast.Assign) and isinstance(found[1].node.value, ast.Call):
-                            other, d = found
-                            at = d.offset + d.node.lineno - 1
-                            if other.marker(d.node.value, at):
-                                markers.append(d.node.value if other is mod else _Foreign(other, d.node.value, at))
+                        named = self._resolve_name(mod, e.id)
+                        node = named[1].node if named is not None else None
+                        if named is not None and isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                            other, d = named
+                            at = d.offset + node.lineno - 1
+                            if other.marker(node.value, at):
+                                markers.append(node.value if other is mod else _Foreign(other, node.value, at))
                 return (base if inner else elts[0]), inner + markers
             if head_name in ("Optional", "Union"):
                 found: list[ast.Call] = []
