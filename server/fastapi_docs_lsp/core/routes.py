@@ -706,6 +706,46 @@ class FileRoutes:
     facts: Any = field(default=None, repr=False)
 
 
+ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+#: folders walked up from a bare root looking for the project's own root
+MAX_ROOT_LEVELS = 8
+
+
+def project_root(root: str) -> str:
+    """The project a workspace root belongs to: the root itself when it holds a marker
+    (``pyproject.toml``, ``setup.cfg``, ``setup.py``, ``.git``), else the nearest folder above it
+    that does (a client without a root marker gives the file's own folder: Eglot without VCS,
+    Neovim without a root pattern), else the root. The walk stops at the home folder."""
+    start = Path(os.path.abspath(root))
+    home = Path.home()
+    current = start
+    for _ in range(MAX_ROOT_LEVELS):
+        try:
+            if any((current / marker).exists() for marker in ROOT_MARKERS):
+                return str(current)
+        except OSError:
+            break
+        if current.parent == current or current == home:
+            break
+        current = current.parent
+    return root
+
+
+def module_name_under(path: str, roots: Iterable[str]) -> str | None:
+    """The dotted module name of ``path`` relative to the first root (or its ``src/``) holding it."""
+    for root in roots:
+        for base in (Path(root), Path(root) / "src"):
+            try:
+                parts = list(Path(path).relative_to(base).with_suffix("").parts)
+            except ValueError:
+                continue
+            if parts and parts[-1] == "__init__":
+                parts = parts[:-1]
+            if parts and all(p.isidentifier() for p in parts):
+                return ".".join(parts)
+    return None
+
+
 def iter_python_files(roots: Iterable[str], max_size: int) -> Iterator[str]:
     """``*.py`` files under the roots; virtualenvs, node_modules, hidden and build dirs skipped."""
     seen: set[str] = set()

@@ -49,7 +49,8 @@ class _State:
     def __init__(self) -> None:
         self.workspaces: weakref.WeakKeyDictionary[RouteIndex, nav.Workspace] = weakref.WeakKeyDictionary()
         self.refresh_task: asyncio.Task[None] | None = None
-        self.shown_generation = -1
+        self.shown_generation: tuple[int, int] = (-1, -1)
+        self.asked = False  # the client asked for lenses: only then is a refresh worth sending
         #: uri -> (what the lenses were computed from, the lenses)
         self.lenses: dict[str, tuple[tuple, list[dict[str, Any]]]] = {}
 
@@ -175,6 +176,7 @@ def _lens(command: str, uri: str, at: dict[str, Any], title: str, locations: lis
 def code_lenses(ls: FastAPIDocsServer, uri: str) -> list[dict[str, Any]]:
     if not ls.settings.codeLens or not uri.endswith(".py"):
         return []
+    _state(ls).asked = True
     path = ls.path_of(uri)
     got = workspace(ls, path)
     if got is None:
@@ -335,9 +337,9 @@ def refresh_lenses(ls: FastAPIDocsServer, path: str | None = None) -> None:
         except Exception:
             log.exception("navigation: reading %s failed", path)
     state = _state(ls)
-    if index.generation == state.shown_generation:
+    if not state.asked or (index.generation, index.calls_generation) == state.shown_generation:
         return
-    state.shown_generation = index.generation
+    state.shown_generation = (index.generation, index.calls_generation)
     if ls.client_supports("workspace", "code_lens", "refresh_support"):
         try:
             ls.workspace_code_lens_refresh(None)
