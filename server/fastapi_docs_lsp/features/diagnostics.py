@@ -1,7 +1,10 @@
 """FastAPI diagnostics: pull (``textDocument/diagnostic``) when the client supports it, else push.
 
 Push mode publishes, debounced, on open/change/save. Both re-run once the docs are loaded and
-once the first workspace route scan is done (the unused-router rule needs it).
+once the first workspace route scan is done (the unused-router rule needs it). A client that
+pulls but cannot be asked to pull again (no ``workspace.diagnostics.refreshSupport``: Neovim
+0.11/0.12) gets them pushed too, for every open document; its own pull of a document then
+withdraws the pushed copy.
 """
 
 from __future__ import annotations
