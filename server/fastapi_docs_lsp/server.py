@@ -50,12 +50,6 @@ class FastAPIDocsServer(LanguageServer):
         self.settings = Settings()
         self.project = Project(roots=[])
         self.loop: asyncio.AbstractEventLoop | None = None  # the server's event loop, once running
-        # diagnostics: uri -> (state key, diagnostics); pending debounced pushes
-        self.diagnostics_cache: dict[str, tuple[str, list[Any]]] = {}
-        self.push_tasks: dict[str, asyncio.Task[None]] = {}
-        # workspace route index (features/symbols.py): (the project it indexes, the index)
-        self.route_index: tuple[Project, Any] | None = None
-        self.route_scan_time = 0.0
         self._load_lock = threading.Lock()
         self._reload_pending = False
         self._frozen_analyses = 0

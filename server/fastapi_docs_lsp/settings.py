@@ -52,6 +52,7 @@ class Settings:
     logLevel: str = "info"
     #: language of the docs links and topic search: "auto" (the editor's locale) or a code (en, es, zh, zh-hant, ...)
     docsLanguage: str = "auto"
+    codeLens: bool = True  # CodeLens above test-client calls ("→ GET /items/{id}") and routes ("N tests")
     hover: HoverSettings = field(default_factory=HoverSettings)
     completion: CompletionSettings = field(default_factory=CompletionSettings)
     diagnostics: DiagnosticsSettings = field(default_factory=DiagnosticsSettings)

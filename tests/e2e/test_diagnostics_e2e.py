@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 
+import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import LanguageClient
+from pytest_lsp import ClientServerConfig, LanguageClient
 
 from ..conftest import WORKSPACE
-from .conftest import open_doc
+from .conftest import SERVER_CMD, SERVER_ENV, init_params, open_doc, wait_ready
 
 BAD = '''from fastapi import APIRouter, Depends, FastAPI, Query
 
@@ -131,3 +133,64 @@ async def test_rules_can_be_turned_off_or_changed(client: LanguageClient):
     codes = {d.code: d for d in items}
     assert "FA003" not in codes
     assert codes["FA002"].severity == types.DiagnosticSeverity.Error
+
+
+# --------------------------------------------------------------------------------------
+# the first minute: files opened before the server is ready; a bare-folder root
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_CMD, server_env=SERVER_ENV))
+async def early_client(lsp_client: LanguageClient):
+    """Neovim 0.11's way: pulls diagnostics, cannot be asked to pull again (no refreshSupport)."""
+    lsp_client.set_configuration({"fastapi": {"pythonPath": sys.executable}})
+    yield lsp_client
+    await lsp_client.shutdown_session()
+
+
+async def test_files_opened_before_ready_get_diagnostics_without_an_edit(early_client: LanguageClient):
+    params = init_params("neovim")
+    assert params.capabilities.text_document.diagnostic is not None
+    assert not (params.capabilities.workspace.diagnostics and params.capabilities.workspace.diagnostics.refresh_support)
+    await early_client.initialize_session(params)
+    uris = [open_doc(early_client, WORKSPACE / f"scratch_early_{n}.py", BAD) for n in range(3)]  # before the docs load
+    deadline = asyncio.get_event_loop().time() + 60
+    while asyncio.get_event_loop().time() < deadline:
+        if all(early_client.diagnostics.get(uri) for uri in uris):
+            break
+        await asyncio.sleep(0.1)
+    for uri in uris:
+        codes = {d.code for d in early_client.diagnostics.get(uri, [])}
+        assert "FA004" in codes, (uri, codes)
+    # the one the client then pulls itself: the pushed copy is withdrawn (nothing shows twice)
+    report = await early_client.text_document_diagnostic_async(
+        types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uris[0]))
+    )
+    assert {d.code for d in report.items} >= {"FA004"}
+    for _ in range(50):
+        if not early_client.diagnostics.get(uris[0]):
+            break
+        await asyncio.sleep(0.05)
+    assert uris[0] in early_client.diagnostics and len(early_client.diagnostics[uris[0]]) == 0
+
+
+async def test_bare_folder_root_sees_the_whole_project(early_client: LanguageClient):
+    """Eglot without VCS, or Neovim without a root marker, gives the file's folder as the root:
+    the router included by the parent folder's main.py is no FA007 "never included"."""
+    bare = WORKSPACE / "app" / "routers"
+    await early_client.initialize_session(init_params("neovim", root=bare))
+    await wait_ready(early_client)
+    symbols = await early_client.workspace_symbol_async(types.WorkspaceSymbolParams(query=""))  # waits for the scan
+    assert any(s.location.uri == (WORKSPACE / "app" / "main.py").as_uri() for s in symbols)  # the parent was indexed
+    uri = open_doc(early_client, bare / "items.py")
+    report = await early_client.text_document_diagnostic_async(
+        types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    assert "FA007" not in {d.code for d in report.items}
+    # a router nothing includes is still reported (in a module nothing imports)
+    text = (bare / "items.py").read_text().replace("router = APIRouter(", "orphan = APIRouter()\n\n\n@orphan.get(\"/orphan\")\ndef orphan_route():\n    return 1\n\n\nrouter = APIRouter(", 1)
+    uri = open_doc(early_client, bare / "scratch_orphan.py", text)
+    await early_client.workspace_symbol_async(types.WorkspaceSymbolParams(query="orphan"))
+    report = await early_client.text_document_diagnostic_async(
+        types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    assert any(d.code == "FA007" and "`orphan`" in d.message for d in report.items)

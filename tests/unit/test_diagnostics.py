@@ -193,7 +193,7 @@ def test_fa002_and_fa004_share_one_walk_of_the_calls(api_db):
 
 
 def test_a_failing_call_rule_is_dropped_without_the_other(api_db, monkeypatch):
-    import fastapi_docs_lsp.core.diagnostics as core_diagnostics
+    import fastapi_docs_lsp.core.diagnostics.calls as core_diagnostics  # the FA002/FA004/FA009 family
 
     def broken(*args, **kwargs):
         raise RuntimeError("rule bug")

@@ -17,9 +17,10 @@ from .test_transport import MAIN, frame, hover_params, positions, served  # noqa
 
 def cancel_pending(ls) -> None:
     """Drop the debounced runs that opening the document scheduled: only the run under test counts."""
-    for task in ls.push_tasks.values():
+    tasks = diagnostics_feature.state(ls).push_tasks
+    for task in tasks.values():
         task.cancel()
-    ls.push_tasks.clear()
+    tasks.clear()
 
 
 def test_push_diagnostics_do_not_block_requests(served, monkeypatch):  # noqa: F811
@@ -36,7 +37,7 @@ def test_push_diagnostics_do_not_block_requests(served, monkeypatch):  # noqa: F
             finished.set()
 
     monkeypatch.setattr(diagnostics_feature, "diagnose", slow)
-    ls.diagnostics_cache.clear()
+    diagnostics_feature.state(ls).cache.clear()
     loop = asyncio.get_event_loop()
 
     def published() -> list[dict]:
@@ -73,7 +74,7 @@ def test_a_result_for_an_older_version_is_not_published(served, monkeypatch):  #
         return real(*args, **kwargs)
 
     monkeypatch.setattr(diagnostics_feature, "diagnose", slow)
-    ls.diagnostics_cache.clear()
+    diagnostics_feature.state(ls).cache.clear()
     loop = asyncio.get_event_loop()
 
     async def scenario() -> None:

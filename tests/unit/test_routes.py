@@ -187,3 +187,18 @@ def test_route_index_updates_incrementally(tmp_path, api_db):
 def test_references_resolve_imports(source, expected):
     found = routes_of(source + "\n", module="app.routers.pkg")
     assert expected in found.references
+
+
+def test_project_root_walks_up_from_a_bare_folder(tmp_path):
+    from fastapi_docs_lsp.core.routes import module_name_under, project_root
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    bare = tmp_path / "app" / "routers"
+    bare.mkdir(parents=True)
+    assert project_root(str(bare)) == str(tmp_path)
+    assert project_root(str(tmp_path)) == str(tmp_path)
+    assert module_name_under(str(bare / "items.py"), [str(tmp_path)]) == "app.routers.items"
+    nowhere = tmp_path / "elsewhere"
+    nowhere.mkdir()
+    (tmp_path / "pyproject.toml").unlink()
+    assert project_root(str(nowhere)) == str(nowhere)  # no marker above: the root as given

@@ -89,6 +89,7 @@ def add_parameter(fn: ast.FunctionDef | ast.AsyncFunctionDef, name: str, annotat
     if first is None and (args.vararg or args.kwonlyargs or args.kwarg):
         # `def f(*, q=None)`: the new one goes before the star
         first_node = args.vararg or (args.kwonlyargs[0] if args.kwonlyargs else args.kwarg)
+        assert first_node is not None  # one of the three is there (tested above)
         star_line = offset + first_node.lineno - 1
         col = node_span(first_node, offset, lines).start
         text = lines[star_line]
@@ -130,7 +131,7 @@ def uncall(inner: ast.Call, offset: int, lines: list[str]) -> Fix | None:
 
 def remove_argument(call: ast.Call, node: ast.keyword | ast.expr, offset: int, lines: list[str], title: str) -> Fix | None:
     """Delete one argument of a call with its separating comma."""
-    items: list[ast.AST] = sorted([*call.args, *call.keywords], key=lambda n: (n.lineno, n.col_offset))
+    items: list[ast.expr | ast.keyword] = sorted([*call.args, *call.keywords], key=lambda n: (n.lineno, n.col_offset))
     try:
         i = next(k for k, n in enumerate(items) if n is node)
     except StopIteration:

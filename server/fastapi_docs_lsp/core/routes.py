@@ -25,6 +25,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from .analysis import (
     ApiLookup,
@@ -39,6 +40,7 @@ from .analysis import (
     member_ref,
 )
 from .parsing import Chunk
+from .urlpattern import Pattern, eval_pattern
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +203,7 @@ class Owner:
     span: Span | None = None  # the bound name in that assignment
     prefix: str | None = None  # APIRouter(prefix="...") when it is a literal
     prefix_known: bool = True  # False when prefix= is not a literal
+    prefix_pattern: Pattern | None = None  # prefix= as a URL pattern (``settings.X`` a hole)
     call_offset: int = 0
     #: where the constructor call is: a chunk and the path to the node in its tree (see ``call``)
     chunk: Chunk | None = field(default=None, repr=False, compare=False)
@@ -267,6 +270,8 @@ class IncludeCall:
     prefix: str | None = None
     span: Span | None = None
     offset: int = 0
+    kind: str = "include"  # "include" (include_router) | "mount" (app.mount of a sub-app)
+    prefix_pattern: Pattern | None = None  # prefix= (or the mount path) as a URL pattern
 
 
 @dataclass(slots=True)
@@ -486,6 +491,7 @@ class _Extractor:
             owner.call_offset = self.offset
             for kw in value.keywords:
                 if kw.arg == "prefix":
+                    owner.prefix_pattern = eval_pattern(kw.value)
                     if isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
                         owner.prefix = kw.value.value
                     else:
@@ -494,6 +500,13 @@ class _Extractor:
 
     def function(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, block: tuple, path: tuple = ()) -> None:
         decorators = fn.decorator_list
+        # other_after[i]: a decorator that is no route decorator comes after decorator i (one
+        # pass: 10k stacked decorators must not cost 10k x 10k)
+        other_after = [False] * (len(decorators) + 1)
+        for i in range(len(decorators) - 1, -1, -1):
+            other_after[i] = other_after[i + 1] or not _is_route_decorator(decorators[i])
+        def_span: Span | None = None
+        fn_name_span: Span | None = None
         for i, dec in enumerate(decorators):
             if not (isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute)):
                 continue
@@ -506,13 +519,16 @@ class _Extractor:
                 continue
             methods = _methods_of(attr, dec)
             path_node = _path_arg(dec)
-            first = decorators[0]
-            def_span = Span(
-                self.line(first) if decorators else self.line(fn),
-                code_col(self.lines, self.line(first), first.col_offset) - 1 if decorators else 0,
-                self.offset + (fn.end_lineno or fn.lineno) - 1,
-                code_col(self.lines, self.offset + (fn.end_lineno or fn.lineno) - 1, fn.end_col_offset or 0),
-            )
+            if def_span is None:
+                first = decorators[0]
+                whole = Span(
+                    self.line(first),
+                    code_col(self.lines, self.line(first), first.col_offset) - 1,
+                    self.offset + (fn.end_lineno or fn.lineno) - 1,
+                    code_col(self.lines, self.offset + (fn.end_lineno or fn.lineno) - 1, fn.end_col_offset or 0),
+                )
+                def_span = Span(whole.line, max(0, whole.start), whole.end_line, whole.end)
+                fn_name_span = name_span(fn, self.offset, self.lines)
             self.routes.append(
                 Route(
                     methods=methods,
@@ -523,8 +539,8 @@ class _Extractor:
                     kind="decorator",
                     decorator=node_span(dec, self.offset, self.lines),
                     path_span=node_span(path_node, self.offset, self.lines) if path_node is not None else None,
-                    name_span=name_span(fn, self.offset, self.lines),
-                    def_span=Span(def_span.line, max(0, def_span.start), def_span.end_line, def_span.end),
+                    name_span=fn_name_span,
+                    def_span=def_span,
                     block=block,
                     order=len(self.routes),
                     repaired=self.repaired,
@@ -532,7 +548,7 @@ class _Extractor:
                     chunk=self.chunk,
                     call_path=(*path, "decorator_list", i),
                     func_path=path,
-                    other_decorators=any(not _is_route_decorator(d) for d in decorators[i + 1 :]),
+                    other_decorators=other_after[i + 1],
                 )
             )
 
@@ -540,7 +556,7 @@ class _Extractor:
         if not isinstance(call.func, ast.Attribute):
             return
         attr = call.func.attr
-        if attr not in ("include_router", "add_api_route", "add_api_websocket_route"):
+        if attr not in ("include_router", "add_api_route", "add_api_websocket_route", "mount"):
             return
         line = self.line(call)
         owner = self.owner_for(call.func.value, line)
@@ -554,7 +570,33 @@ class _Extractor:
             for kw in call.keywords:
                 if kw.arg == "prefix" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
                     prefix = kw.value.value
-            self.includes.append(IncludeCall(owner, ast.unparse(arg), prefix, node_span(call, self.offset, self.lines), self.offset))
+            prefix_node = next((kw.value for kw in call.keywords if kw.arg == "prefix"), None)
+            self.includes.append(
+                IncludeCall(
+                    owner,
+                    ast.unparse(arg),
+                    prefix,
+                    node_span(call, self.offset, self.lines),
+                    self.offset,
+                    prefix_pattern=eval_pattern(prefix_node) if prefix_node is not None else None,
+                )
+            )
+            return
+        if attr == "mount":
+            mount_path = _path_arg(call)
+            sub = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "app"), None)
+            if mount_path is not None and isinstance(sub, (ast.Name, ast.Attribute)):
+                self.includes.append(
+                    IncludeCall(
+                        owner,
+                        ast.unparse(sub),
+                        _literal_path(mount_path),
+                        node_span(call, self.offset, self.lines),
+                        self.offset,
+                        kind="mount",
+                        prefix_pattern=eval_pattern(mount_path),
+                    )
+                )
             return
         path_node = _path_arg(call)
         endpoint = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "endpoint"), None)
@@ -584,6 +626,8 @@ class _Extractor:
         """A same-file router included exactly once (with a literal prefix) gets that prefix too."""
         counts: dict[str, list[IncludeCall]] = {}
         for inc in self.includes:
+            if inc.kind != "include":
+                continue
             counts.setdefault(inc.arg_text, []).append(inc)
         for route in self.routes:
             owner = route.owner
@@ -655,6 +699,51 @@ class FileRoutes:
     references: set[tuple[str, str]]
     loaded: set[str]
     lines: list[str] = field(default_factory=list, repr=False)
+    #: every app/router bound to a name in this file (module level first), and its includes/mounts
+    owners: dict[str, Owner] = field(default_factory=dict, repr=False)
+    includes: list[IncludeCall] = field(default_factory=list, repr=False)
+    #: test-client calls, client fixtures, string constants (``core/navigation.py``)
+    facts: Any = field(default=None, repr=False)
+
+
+ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+#: folders walked up from a bare root looking for the project's own root
+MAX_ROOT_LEVELS = 8
+
+
+def project_root(root: str) -> str:
+    """The project a workspace root belongs to: the root itself when it holds a marker
+    (``pyproject.toml``, ``setup.cfg``, ``setup.py``, ``.git``), else the nearest folder above it
+    that does (a client without a root marker gives the file's own folder: Eglot without VCS,
+    Neovim without a root pattern), else the root. The walk stops at the home folder."""
+    start = Path(os.path.abspath(root))
+    home = Path.home()
+    current = start
+    for _ in range(MAX_ROOT_LEVELS):
+        try:
+            if any((current / marker).exists() for marker in ROOT_MARKERS):
+                return str(current)
+        except OSError:
+            break
+        if current.parent == current or current == home:
+            break
+        current = current.parent
+    return root
+
+
+def module_name_under(path: str, roots: Iterable[str]) -> str | None:
+    """The dotted module name of ``path`` relative to the first root (or its ``src/``) holding it."""
+    for root in roots:
+        for base in (Path(root), Path(root) / "src"):
+            try:
+                parts = list(Path(path).relative_to(base).with_suffix("").parts)
+            except ValueError:
+                continue
+            if parts and parts[-1] == "__init__":
+                parts = parts[:-1]
+            if parts and all(p.isidentifier() for p in parts):
+                return ".".join(parts)
+    return None
 
 
 def iter_python_files(roots: Iterable[str], max_size: int) -> Iterator[str]:
@@ -714,55 +803,75 @@ class RouteIndex:
         self.max_file_size = max_file_size
         self.files: dict[str, FileRoutes] = {}
         self.ready = False
-        self.generation = 0  # bumps whenever a file's routes or references change
+        self.generation = 0  # bumps whenever a file's routes, references or definitions change
+        self.calls_generation = 0  # bumps whenever a file's test-client calls change (navigation)
         self._lock = threading.RLock()
 
     def refresh(self, progress: Callable[[str, float], None] | None = None) -> None:
-        """Walk the roots, (re)reading files whose stamp changed. Never raises."""
+        """Walk the roots, (re)reading files whose stamp changed. Never raises.
+
+        The lock is held per file, not for the whole walk: requests reading the index meanwhile
+        (CodeLens, definition) wait for one file at most."""
+        paths = list(iter_python_files(self.roots, self.max_file_size))
+        alive = set(paths)
         with self._lock:
-            paths = list(iter_python_files(self.roots, self.max_file_size))
-            alive = set(paths)
             for gone in [p for p in self.files if p not in alive]:
                 del self.files[gone]
                 self.generation += 1
-            total = len(paths) or 1
-            for i, path in enumerate(paths):
-                if progress is not None and i % 25 == 0:
-                    progress(f"{i}/{len(paths)} files", i / total)
-                self.update(path)
-            self.ready = True
+                self.calls_generation += 1
+        total = len(paths) or 1
+        for i, path in enumerate(paths):
+            if progress is not None and i % 25 == 0:
+                progress(f"{i}/{len(paths)} files", i / total)
+            self.update(path)
+        self.ready = True
 
     def touch(self, path: str) -> None:
         """A file changed (saved, edited): re-read it now if it is part of the workspace."""
-        with self._lock:
-            if path in self.files or any(_under(path, root) for root in self.roots):
-                if path.endswith(".py"):
-                    self.update(path)
+        if path in self.files or any(_under(path, root) for root in self.roots):
+            if path.endswith(".py"):
+                self.update(path)
 
     def update(self, path: str) -> FileRoutes | None:
+        """Re-read ``path`` when its stamp changed. The file is analysed outside the lock."""
+        stamp = self._stamp_for(path)
         with self._lock:
-            stamp = self._stamp_for(path)
             cached = self.files.get(path)
-            if cached is not None and cached.stamp == stamp and stamp:
-                return cached
-            try:
-                analysis = self._analysis_for(path)
-            except Exception:  # one bad file must not stop the scan
-                log.exception("route scan failed for %s", path)
-                analysis = None
-            if analysis is None:
+        if cached is not None and cached.stamp == stamp and stamp:
+            return cached
+        try:
+            analysis = self._analysis_for(path)
+        except Exception:  # one bad file must not stop the scan
+            log.exception("route scan failed for %s", path)
+            analysis = None
+        if analysis is None:
+            with self._lock:
                 if self.files.pop(path, None) is not None:
                     self.generation += 1
-                return None
-            module = self._module_name_for(path)
-            found = extract_routes(analysis, self._db(), module)
-            with_routes = {r.owner.name for r in found.routes if r.owner.kind == "router" and r.owner.module_level}
-            routers = {o.name: o for o in found.owners if o.module_level and o.kind == "router" and o.name in with_routes}
-            entry = FileRoutes(path, module, stamp, found.routes, routers, found.references, found.loaded_names, analysis.lines)
-            if cached is None or cached.references != entry.references or [r.label for r in cached.routes] != [r.label for r in entry.routes]:
+                    self.calls_generation += 1
+            return None
+        module = self._module_name_for(path)
+        found = extract_routes(analysis, self._db(), module)
+        with_routes = {r.owner.name for r in found.routes if r.owner.kind == "router" and r.owner.module_level}
+        routers = {o.name: o for o in found.owners if o.module_level and o.kind == "router" and o.name in with_routes}
+        owners: dict[str, Owner] = {}
+        for owner in sorted(found.owners, key=lambda o: not o.module_level):
+            owners.setdefault(owner.name, owner)
+        from .navigation import module_facts  # navigation builds on this module
+
+        facts = module_facts(analysis, module)
+        entry = FileRoutes(
+            path, module, stamp, found.routes, routers, found.references, found.loaded_names, analysis.lines,
+            owners=owners, includes=found.includes, facts=facts,
+        )
+        with self._lock:
+            previous = self.files.get(path)
+            if previous is None or _shape_of(previous) != _shape_of(entry):
                 self.generation += 1
+            if previous is None or _calls_of(previous) != _calls_of(entry):
+                self.calls_generation += 1
             self.files[path] = entry
-            return entry
+        return entry
 
     def all_routes(self) -> Iterator[tuple[FileRoutes, Route]]:
         with self._lock:
@@ -786,6 +895,22 @@ class RouteIndex:
                 if ref_name == name and (module is None or not ref_module or _same_module(ref_module, module)):
                     return True
         return False
+
+
+def _shape_of(entry: FileRoutes) -> tuple:
+    """What other files (and the lenses) depend on: a change bumps the index's generation."""
+    return (
+        entry.references,
+        [(r.label, r.function, r.decorator.line) for r in entry.routes],
+        [(i.arg_text, i.prefix_pattern, i.kind, i.owner.name if i.owner else None) for i in entry.includes],
+        [(name, o.prefix_pattern) for name, o in entry.owners.items()],
+        entry.facts.definitions() if entry.facts is not None else None,
+    )
+
+
+def _calls_of(entry: FileRoutes) -> tuple:
+    """The test-client calls and client fixtures of a file (positions included: lenses show them)."""
+    return entry.facts.calls_signature() if entry.facts is not None else ()
 
 
 def _same_module(a: str, b: str) -> bool:

@@ -1,15 +1,19 @@
 """FastAPI diagnostics: pull (``textDocument/diagnostic``) when the client supports it, else push.
 
 Push mode publishes, debounced, on open/change/save. Both re-run once the docs are loaded and
-once the first workspace route scan is done (the unused-router rule needs it).
+once the first workspace route scan is done (the unused-router rule needs it). A client that
+pulls but cannot be asked to pull again (no ``workspace.diagnostics.refreshSupport``: Neovim
+0.11/0.12) gets them pushed too, for every open document; its own pull of a document then
+withdraws the pushed copy.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
-from typing import Any
+import weakref
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
 
 from lsprotocol import types
 
@@ -17,6 +21,10 @@ from ..core.diagnostics import Diagnostic, diagnose
 from ..core.docs.i18n import localize_url
 from ..core.digest import hexdigest
 from .positions import client_range, encoding_of
+
+if TYPE_CHECKING:
+    from ..core.analysis import ApiLookup
+    from ..server import FastAPIDocsServer
 
 log = logging.getLogger(__name__)
 
@@ -31,15 +39,41 @@ _TAGS = {"deprecated": types.DiagnosticTag.Deprecated, "unnecessary": types.Diag
 
 
 # --------------------------------------------------------------------------------------
+# this feature's state
+
+
+@dataclass
+class DiagnosticsState:
+    #: uri -> (state key, diagnostics)
+    cache: dict[str, tuple[str, list[Diagnostic]]] = field(default_factory=dict)
+    #: uri -> the pending debounced push
+    push_tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    #: documents whose diagnostics were pushed to a client that pulls: cleared when it pulls them
+    pushed: set[str] = field(default_factory=set)
+    #: uri -> the version the client last pulled (a push of that version would show twice)
+    pulled: dict[str, Any] = field(default_factory=dict)
+
+
+_states: weakref.WeakKeyDictionary[Any, DiagnosticsState] = weakref.WeakKeyDictionary()
+
+
+def state(ls: FastAPIDocsServer) -> DiagnosticsState:
+    found = _states.get(ls)
+    if found is None:
+        found = _states[ls] = DiagnosticsState()
+    return found
+
+
+# --------------------------------------------------------------------------------------
 # computing (shared with code actions)
 
 
-def _settings_key(ls) -> str:
+def _settings_key(ls: FastAPIDocsServer) -> str:
     d = ls.settings.diagnostics
     return hexdigest(repr((d.enabled, sorted(d.rules.items()))), 8)
 
 
-def _state_key(ls, snap: Snapshot) -> str:
+def _state_key(ls: FastAPIDocsServer, snap: Snapshot) -> str:
     from .symbols import route_index
 
     index = route_index(ls, create=False)
@@ -58,7 +92,7 @@ class Snapshot:
     version: Any
 
 
-def snapshot(ls, uri: str) -> Snapshot | None:
+def snapshot(ls: FastAPIDocsServer, uri: str) -> Snapshot | None:
     if not uri.endswith((".py", ".pyi")) and not uri.startswith("untitled:"):
         return None
     doc = ls.document(uri)
@@ -68,19 +102,19 @@ def snapshot(ls, uri: str) -> Snapshot | None:
     return Snapshot(uri, doc, ls.path_of(uri), text, getattr(doc, "version", None))
 
 
-def compute(ls, uri: str) -> tuple[Any, Any, list[Diagnostic], str] | None:
+def compute(ls: FastAPIDocsServer, uri: str) -> tuple[Any, Any, list[Diagnostic], str] | None:
     """``(doc, analysis, diagnostics, result_id)`` for an open (or on-disk) Python document."""
     snap = snapshot(ls, uri)
     return compute_snapshot(ls, snap) if snap is not None else None
 
 
-def compute_snapshot(ls, snap: Snapshot) -> tuple[Any, Any, list[Diagnostic], str] | None:
+def compute_snapshot(ls: FastAPIDocsServer, snap: Snapshot) -> tuple[Any, Any, list[Diagnostic], str] | None:
     analysis = ls.analysis_of(snap.path, snap.text, snap.version)
     if analysis is None:
         return None
     doc, path = snap.doc, snap.path
     key = _state_key(ls, snap)
-    cache = ls.diagnostics_cache
+    cache = state(ls).cache
     cached = cache.get(snap.uri)
     if cached is not None and cached[0] == key:
         return doc, analysis, cached[1], key
@@ -99,7 +133,7 @@ def compute_snapshot(ls, snap: Snapshot) -> tuple[Any, Any, list[Diagnostic], st
 
         items = diagnose(
             analysis,
-            db=project.db,
+            db=cast("ApiLookup | None", project.db),
             docs=project.docs,
             module_name=modules.module_name_for(path) if path else None,
             path=path,
@@ -111,7 +145,7 @@ def compute_snapshot(ls, snap: Snapshot) -> tuple[Any, Any, list[Diagnostic], st
     return doc, analysis, items, key
 
 
-def to_lsp(ls, uri: str, doc, analysis, diag: Diagnostic) -> types.Diagnostic:
+def to_lsp(ls: FastAPIDocsServer, uri: str, doc, analysis, diag: Diagnostic) -> types.Diagnostic:
     encoding = encoding_of(doc)
     s = diag.span
     related = None
@@ -139,7 +173,7 @@ def to_lsp(ls, uri: str, doc, analysis, diag: Diagnostic) -> types.Diagnostic:
     )
 
 
-def _lsp_snapshot(ls, snap: Snapshot) -> tuple[list[types.Diagnostic], str] | None:
+def _lsp_snapshot(ls: FastAPIDocsServer, snap: Snapshot) -> tuple[list[types.Diagnostic], str] | None:
     got = compute_snapshot(ls, snap)
     if got is None:
         return None
@@ -147,7 +181,7 @@ def _lsp_snapshot(ls, snap: Snapshot) -> tuple[list[types.Diagnostic], str] | No
     return [to_lsp(ls, snap.uri, doc, analysis, d) for d in items], key
 
 
-async def lsp_diagnostics(ls, uri: str) -> tuple[list[types.Diagnostic], str, Any] | None:
+async def lsp_diagnostics(ls: FastAPIDocsServer, uri: str) -> tuple[list[types.Diagnostic], str, Any] | None:
     """``(diagnostics, result_id, version)``, computed on the worker thread (never raises)."""
     snap = snapshot(ls, uri)
     if snap is None:
@@ -166,11 +200,15 @@ async def lsp_diagnostics(ls, uri: str) -> tuple[list[types.Diagnostic], str, An
 # pull / push
 
 
-def pull_supported(ls) -> bool:
+def pull_supported(ls: FastAPIDocsServer) -> bool:
     return ls.client_supports("text_document", "diagnostic")
 
 
-async def publish(ls, uri: str) -> None:
+def refresh_supported(ls: FastAPIDocsServer) -> bool:
+    return ls.client_supports("workspace", "diagnostics", "refresh_support")
+
+
+async def publish(ls: FastAPIDocsServer, uri: str) -> None:
     got = await lsp_diagnostics(ls, uri)
     if got is None:
         return
@@ -181,11 +219,12 @@ async def publish(ls, uri: str) -> None:
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=version))
 
 
-def schedule(ls, uri: str, delay: float = DEBOUNCE_SECONDS) -> None:
-    """Publish diagnostics for ``uri`` after ``delay`` seconds without further changes (push mode)."""
-    if pull_supported(ls):
+def schedule(ls: FastAPIDocsServer, uri: str, delay: float = DEBOUNCE_SECONDS, even_if_pulled: bool = False) -> None:
+    """Publish diagnostics for ``uri`` after ``delay`` seconds without further changes (push
+    mode; ``even_if_pulled``: also to a client that pulls, see ``refresh_all``)."""
+    if pull_supported(ls) and not even_if_pulled:
         return
-    tasks = ls.push_tasks
+    tasks = state(ls).push_tasks
     old = tasks.pop(uri, None)
     if old is not None:
         old.cancel()
@@ -196,6 +235,11 @@ def schedule(ls, uri: str, delay: float = DEBOUNCE_SECONDS) -> None:
         except asyncio.CancelledError:
             return
         tasks.pop(uri, None)
+        if even_if_pulled and pull_supported(ls):
+            doc = ls.document(uri)
+            if doc is not None and state(ls).pulled.get(uri, object()) == getattr(doc, "version", None):
+                return  # the client pulled this version itself
+            state(ls).pushed.add(uri)
         await publish(ls, uri)
 
     try:
@@ -205,32 +249,47 @@ def schedule(ls, uri: str, delay: float = DEBOUNCE_SECONDS) -> None:
     tasks[uri] = loop.create_task(later())
 
 
-def refresh_all(ls) -> None:
-    """Docs loaded / settings or workspace changed: ask for (pull) or send (push) diagnostics again."""
-    ls.diagnostics_cache.clear()
-    if pull_supported(ls):
-        if ls.client_supports("workspace", "diagnostics", "refresh_support"):
-            try:
-                ls.workspace_diagnostic_refresh(None)
-            except Exception as exc:
-                log.debug("workspace/diagnostic/refresh failed: %s", exc)
+def refresh_all(ls: FastAPIDocsServer) -> None:
+    """Docs loaded / settings or workspace changed: ask for (pull) or send (push) diagnostics again.
+
+    A client that pulls but cannot be asked to pull again (no ``workspace.diagnostics.refreshSupport``:
+    Neovim 0.11/0.12 pulls only for the buffer shown) gets them pushed for every open document,
+    so files opened before the server was ready get theirs without an edit; a later pull of one
+    of them clears the pushed copy (``clear_pushed``), so nothing shows twice."""
+    state(ls).cache.clear()
+    if pull_supported(ls) and ls.client_supports("workspace", "diagnostics", "refresh_support"):
+        try:
+            ls.workspace_diagnostic_refresh(None)
+        except Exception:
+            log.debug("workspace/diagnostic/refresh failed", exc_info=True)
         return
     uris = list(getattr(ls.workspace, "text_documents", {}).keys())
     loop = ls.loop
     if loop is None or not loop.is_running():
         return  # not serving (CLI, tests): nothing to publish to
     for uri in uris:
-        loop.call_soon_threadsafe(schedule, ls, uri, 0.0)
+        loop.call_soon_threadsafe(schedule, ls, uri, 0.0, True)
 
 
-def register(server) -> None:
+def clear_pushed(ls: FastAPIDocsServer, uri: str) -> None:
+    """The client pulled ``uri``: drop what was pushed for it (the pulled report replaces it)."""
+    pushed = state(ls).pushed
+    if uri in pushed:
+        pushed.discard(uri)
+        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+
+def register(server: FastAPIDocsServer) -> None:
     server.on_after_load(lambda: refresh_all(server))
 
     @server.feature(
         types.TEXT_DOCUMENT_DIAGNOSTIC,
         types.DiagnosticOptions(identifier="fastapi", inter_file_dependencies=True, workspace_diagnostics=False),
     )
-    async def diagnostic(ls, params: types.DocumentDiagnosticParams):
+    async def diagnostic(ls: FastAPIDocsServer, params: types.DocumentDiagnosticParams):
+        clear_pushed(ls, params.text_document.uri)
+        doc = ls.document(params.text_document.uri)
+        state(ls).pulled[params.text_document.uri] = getattr(doc, "version", None)
         got = await lsp_diagnostics(ls, params.text_document.uri)
         if got is None:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
@@ -239,14 +298,15 @@ def register(server) -> None:
             return types.RelatedUnchangedDocumentDiagnosticReport(result_id=key)
         return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=key)
 
-    def on_open(ls, params: types.DidOpenTextDocumentParams) -> None:
-        # debounced like a change: a hover asked right after opening is answered first
+    def on_open(ls: FastAPIDocsServer, params: types.DidOpenTextDocumentParams) -> None:
+        # debounced like a change: a hover asked right after opening is answered first. A client
+        # that pulls only for the buffer shown, and can't be asked to pull again, gets it pushed
+        schedule(ls, params.text_document.uri, even_if_pulled=not refresh_supported(ls))
+
+    def on_change(ls: FastAPIDocsServer, params: types.DidChangeTextDocumentParams) -> None:
         schedule(ls, params.text_document.uri)
 
-    def on_change(ls, params: types.DidChangeTextDocumentParams) -> None:
-        schedule(ls, params.text_document.uri)
-
-    def on_save(ls, params: types.DidSaveTextDocumentParams) -> None:
+    def on_save(ls: FastAPIDocsServer, params: types.DidSaveTextDocumentParams) -> None:
         # another module may now include (or stop including) a router: re-check the open files
         from .symbols import route_index
 
@@ -258,13 +318,16 @@ def register(server) -> None:
         for uri in list(getattr(ls.workspace, "text_documents", {}).keys()):
             schedule(ls, uri, DEBOUNCE_SECONDS if uri != params.text_document.uri else 0.0)
 
-    def on_close(ls, params: types.DidCloseTextDocumentParams) -> None:
+    def on_close(ls: FastAPIDocsServer, params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
-        ls.diagnostics_cache.pop(uri, None)
-        task = ls.push_tasks.pop(uri, None)
+        state(ls).cache.pop(uri, None)
+        state(ls).pulled.pop(uri, None)
+        was_pushed = uri in state(ls).pushed
+        state(ls).pushed.discard(uri)
+        task = state(ls).push_tasks.pop(uri, None)
         if task is not None:
             task.cancel()
-        if not pull_supported(ls):
+        if not pull_supported(ls) or was_pushed:
             ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     server.on_document("open", on_open)

@@ -12,11 +12,15 @@ from typing import Any
 from lsprotocol import types
 
 from ..transport import DECLINE
+from .navigation import route_hover
 from .positions import encoding_of, line_text, to_client, to_code_points
 
 
 def hover_result(ls, uri: str, line: int, character: int) -> dict[str, Any] | None:
     """The LSP ``Hover`` for a position, as JSON (None: nothing FastAPI there)."""
+    card = route_hover(ls, uri, line, character)  # a test-client call's URL: the route it reaches
+    if card is not None:
+        return card
     found = ls.analysis_for(uri)
     if found is None:
         return None

@@ -12,16 +12,24 @@ doc file when the section has one, else at its https URL.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import threading
 import time
 from pathlib import Path
+import weakref
+from typing import TYPE_CHECKING, Any, cast
 
 from lsprotocol import types
 
 from ..core.background import background_work
-from ..core.routes import Route, RouteIndex, file_stamp, route_matches_query
+from ..core.routes import Route, RouteIndex, file_stamp, module_name_under, project_root, route_matches_query
 from .positions import client_range, encoding_of
+
+if TYPE_CHECKING:
+    from ..core.analysis import ApiLookup
+    from ..server import FastAPIDocsServer
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +42,45 @@ RESCAN_SECONDS = 2.0
 # the workspace route index (shared with diagnostics)
 
 
-def route_index(ls, create: bool = True) -> RouteIndex | None:
-    holder = ls.route_index
+#: documents longer than this (characters) are analysed on the worker thread, not the event loop:
+#: a request must not hold the loop for more than ~100 ms (about 40k characters of Python)
+LARGE_DOCUMENT = 40_000
+
+
+def is_large(ls: FastAPIDocsServer, uri: str) -> bool:
+    doc = getattr(ls.workspace, "text_documents", {}).get(uri)
+    if doc is None:
+        path = ls.path_of(uri)
+        try:
+            return os.path.getsize(path) > LARGE_DOCUMENT
+        except OSError:
+            return False
+    try:
+        return len(doc.source) > LARGE_DOCUMENT
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+
+
+class RouteState:
+    """This feature's state: the workspace route index (and the project it indexes)."""
+
+    def __init__(self) -> None:
+        self.holder: tuple[Any, RouteIndex] | None = None
+        self.scan_time = 0.0
+
+
+_states: weakref.WeakKeyDictionary[Any, RouteState] = weakref.WeakKeyDictionary()
+
+
+def state(ls: FastAPIDocsServer) -> RouteState:
+    found = _states.get(ls)
+    if found is None:
+        found = _states[ls] = RouteState()
+    return found
+
+
+def route_index(ls: FastAPIDocsServer, create: bool = True) -> RouteIndex | None:
+    holder = state(ls).holder
     if holder is not None and holder[0] is ls.project:
         return holder[1]
     if not create:
@@ -49,25 +94,32 @@ def route_index(ls, create: bool = True) -> RouteIndex | None:
             return ("open", doc.version, len(doc.source))
         return file_stamp(path)
 
+    # a bare folder (the file's own folder) stands for the project above it: index all of it,
+    # or a router included from a parent folder's main.py reads as never included (FA007)
+    roots = list(dict.fromkeys(project_root(root) for root in project.roots))
+
+    def module_name_for(path: str) -> str | None:
+        return project.modules.module_name_for(path) or module_name_under(path, roots)
+
     index = RouteIndex(
-        project.roots,
+        roots,
         analysis_for=project.modules.analysis_for,
-        module_name_for=project.modules.module_name_for,
-        db=lambda: project.db,
+        module_name_for=module_name_for,
+        db=lambda: cast("ApiLookup | None", project.db),
         max_file_size=ls.settings.maxFileSize,
         stamp_for=stamp_for,
     )
-    ls.route_index = (project, index)
-    ls.route_scan_time = 0.0
+    state(ls).holder = (project, index)
+    state(ls).scan_time = 0.0
     return index
 
 
-def scan(ls, token: types.ProgressToken | None = None) -> RouteIndex:
+def scan(ls: FastAPIDocsServer, token: types.ProgressToken | None = None) -> RouteIndex:
     """Bring the index up to date; the first scan reports work-done progress."""
     index = route_index(ls)
     assert index is not None
     now = time.monotonic()
-    if index.ready and now - ls.route_scan_time < RESCAN_SECONDS:
+    if index.ready and now - state(ls).scan_time < RESCAN_SECONDS:
         return index
     first = not index.ready
     if first:
@@ -77,11 +129,16 @@ def scan(ls, token: types.ProgressToken | None = None) -> RouteIndex:
             report("Routes indexed", 1.0)
     else:
         index.refresh(None)
-    ls.route_scan_time = time.monotonic()
+    state(ls).scan_time = time.monotonic()
     if first:
         from .diagnostics import refresh_all
 
         refresh_all(ls)  # the unused-router rule can run now
+        from .navigation import refresh_lenses
+
+        loop = ls.loop
+        if loop is not None and loop.is_running():
+            loop.call_soon_threadsafe(refresh_lenses, ls)  # the lenses can show routes and tests now
     return index
 
 
@@ -90,14 +147,14 @@ def scan(ls, token: types.ProgressToken | None = None) -> RouteIndex:
 SCAN_DELAY_SECONDS = 1.0
 
 
-def start_background_scan(ls) -> None:
+def start_background_scan(ls: FastAPIDocsServer) -> None:
     """After loading: index the workspace's routes in a thread (with progress)."""
-    ls.route_index = None
+    state(ls).holder = None
     route_index(ls)
     threading.Thread(target=lambda: _safe_scan(ls, SCAN_DELAY_SECONDS), name="fastapi-route-scan", daemon=True).start()
 
 
-def _safe_scan(ls, delay: float = 0.0) -> None:
+def _safe_scan(ls: FastAPIDocsServer, delay: float = 0.0) -> None:
     time.sleep(delay)
     if ls.stopping:
         return
@@ -137,14 +194,14 @@ def _detail(route: Route) -> str:
     return " · ".join(parts)
 
 
-def document_symbols(ls, uri: str):
+def document_symbols(ls: FastAPIDocsServer, uri: str):
     found = ls.analysis_for(uri)
     if found is None:
         return None
     doc, path, analysis = found
     from ..core.routes import extract_routes
 
-    routes = extract_routes(analysis, ls.project.db, ls.project.modules.module_name_for(path) if path else None).routes
+    routes = extract_routes(analysis, cast("ApiLookup | None", ls.project.db), ls.project.modules.module_name_for(path) if path else None).routes
     encoding = encoding_of(doc)
     if ls.client_supports("text_document", "document_symbol", "hierarchical_document_symbol_support"):
         out = []
@@ -165,7 +222,7 @@ def document_symbols(ls, uri: str):
     ]
 
 
-def workspace_symbols(ls, query: str, token=None) -> list[types.SymbolInformation]:
+def workspace_symbols(ls: FastAPIDocsServer, query: str, token=None) -> list[types.SymbolInformation]:
     prefix = ls.settings.docsSearchPrefix
     if prefix and query.startswith(prefix):
         return docs_symbols(ls, query[len(prefix) :].strip())
@@ -192,7 +249,7 @@ def workspace_symbols(ls, query: str, token=None) -> list[types.SymbolInformatio
     return out
 
 
-def docs_symbols(ls, query: str) -> list[types.SymbolInformation]:
+def docs_symbols(ls: FastAPIDocsServer, query: str) -> list[types.SymbolInformation]:
     """Docs search results as symbols (the topic-lookup prefix of workspace/symbol)."""
     if not query:
         return []
@@ -225,20 +282,28 @@ def docs_symbols(ls, query: str) -> list[types.SymbolInformation]:
     return out
 
 
-def register(server) -> None:
+def register(server: FastAPIDocsServer) -> None:
+    from . import navigation  # definition, CodeLens and references read this feature's route index
+
     server.on_after_load(lambda: start_background_scan(server))
+    navigation.register(server)
 
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-    def document_symbol(ls, params: types.DocumentSymbolParams):
+    async def document_symbol(ls: FastAPIDocsServer, params: types.DocumentSymbolParams):
+        uri = params.text_document.uri
         try:
-            return document_symbols(ls, params.text_document.uri)
+            if is_large(ls, uri):  # its analysis and route walk take longer than a loop turn may
+                return await ls.in_worker(document_symbols, ls, uri)
+            return document_symbols(ls, uri)
+        except asyncio.CancelledError:
+            raise
         except Exception:
             log.exception("documentSymbol failed")
             return None
 
     @server.feature(types.WORKSPACE_SYMBOL)
     @server.thread()
-    def workspace_symbol(ls, params: types.WorkspaceSymbolParams):
+    def workspace_symbol(ls: FastAPIDocsServer, params: types.WorkspaceSymbolParams):
         try:
             return workspace_symbols(ls, params.query or "", params.work_done_token)
         except Exception:

@@ -1,0 +1,341 @@
+"""Route navigation core: URL patterns, the matcher, and the workspace view (tests/fixtures/navigation)."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from fastapi_docs_lsp.core import urlpattern as up
+from fastapi_docs_lsp.core.analysis import analyze
+from fastapi_docs_lsp.core.navigation import Workspace, call_at, lens_title, module_facts, route_card
+from fastapi_docs_lsp.core.routes import RouteIndex
+from fastapi_docs_lsp.core.workspace import is_package_file
+
+from ..conftest import FIXTURES
+
+NAV = FIXTURES / "navigation"
+
+
+def pattern(source: str) -> up.Pattern | None:
+    return up.eval_pattern(ast.parse(source, mode="eval").body)
+
+
+def score(url: str, template: str) -> int | None:
+    call = up.shape(up.strip_url(pattern(url) or ()), templated=False)
+    route = up.shape(pattern(template) or (), templated=True)
+    return up.match(call, route)
+
+
+# --------------------------------------------------------------------------------------
+# patterns
+
+
+def test_patterns_from_literals_fstrings_concatenation_and_format():
+    assert pattern('"/items/1"') == ("/items/1",)
+    assert pattern('f"{settings.API_V1_STR}/items/{item.id}"') == (
+        up.Hole("settings.API_V1_STR", "settings.API_V1_STR"),
+        "/items/",
+        up.Hole("item.id", "item.id"),
+    )
+    assert pattern('"/items/" + str(item_id)') == ("/items/", up.Hole("item_id", "item_id"))
+    assert pattern('"/items/{}/tags/{name}".format(1, name="x")') == ("/items/", up.Hole("{}"), "/tags/", up.Hole("{name}"))
+    assert pattern('f"{get_settings().API}/x"') == (up.Hole("get_settings().API", "get_settings().API"), "/x")
+    assert pattern("42") is None
+    assert up.display(pattern('f"/users/{user.id}"') or ()) == "/users/{user.id}"
+
+
+def test_strip_url_drops_query_fragment_and_host():
+    assert up.strip_url(("/items/?skip=0&limit=10",)) == ("/items/",)
+    assert up.strip_url(("/items/", up.Hole("i"), "?q=1")) == ("/items/", up.Hole("i"))
+    assert up.strip_url(("/items/", up.Hole("i"), "#top")) == ("/items/", up.Hole("i"))
+    assert up.strip_url(("http://testserver/items/1",)) == ("/items/1",)
+    assert up.strip_url(("https://example.com",)) == ("/",)
+
+
+# --------------------------------------------------------------------------------------
+# the matcher
+
+
+def test_literals_and_convertors():
+    assert score('"/items/1"', '"/items/{item_id}"') is not None
+    assert score('"/items/1"', '"/items/{item_id:int}"') is not None
+    assert score('"/items/abc"', '"/items/{item_id:int}"') is None
+    assert score('"/items/1.5"', '"/items/{x:float}"') is not None
+    assert score('"/items/1"', '"/users/{user_id}"') is None
+    assert score('"/items/1/tags"', '"/items/{item_id}"') is None
+    assert score('"/files/a/b/c.txt"', '"/files/{file_path:path}"') is not None
+    assert score('"/files/a/b"', '"/other/{file_path:path}"') is None
+    assert score('"/items/report-2024.csv"', '"/items/report-{year}.csv"') is not None
+
+
+def test_a_placeholder_prefers_a_parameter_and_a_literal_prefers_a_literal():
+    param, literal = '"/users/{user_id}"', '"/users/me"'
+    assert score('f"/users/{user.id}"', param) > score('f"/users/{user.id}"', literal)  # type: ignore[operator]
+    assert score('"/users/me"', literal) > score('"/users/me"', param)  # type: ignore[operator]
+    assert score('f"/users/{u}-x"', '"/users/{a}-x"') is not None
+
+
+def test_trailing_slash_is_a_weaker_match():
+    exact = score('"/items/"', '"/items/"')
+    redirected = score('"/items"', '"/items/"')
+    assert exact is not None and redirected is not None and redirected < exact
+    assert score('"/items"', '"/items"') is not None
+
+
+def test_a_leading_placeholder_matches_any_prefix():
+    assert score('f"{base}/items/1"', '"/api/v1/items/{item_id}"') is not None
+    assert score('f"{base}/items/1"', '"/items/{item_id}"') is not None
+    assert score('f"{base}/items/1"', '"/api/v1/users/{user_id}"') is None
+    # a prefix unknown on the route side (include_router(prefix=unknown)) matches a literal call too
+    route = up.shape((up.Hole("prefix", "prefix"), "/items/{item_id}"), templated=True)
+    assert up.match(up.shape(("/api/v1/items/1",), templated=False), route) is not None
+    assert up.match(up.shape(("/api/v1/users/1",), templated=False), route) is None
+
+
+# --------------------------------------------------------------------------------------
+# one module
+
+
+def facts_of(source: str, module: str = "tests.test_x"):
+    return module_facts(analyze(textwrap.dedent(source), module_name=module), module)
+
+
+def test_clients_of_every_kind_are_recognised():
+    facts = facts_of(
+        '''\
+        import httpx
+        import pytest
+        from fastapi.testclient import TestClient
+        from starlette.testclient import TestClient as StarletteClient
+        from httpx import ASGITransport, AsyncClient
+        from unittest import TestCase
+
+        from app.main import app
+
+        client = TestClient(app)
+
+
+        @pytest.fixture(name="api")
+        def api_client():
+            with StarletteClient(app) as c:
+                yield c
+
+
+        @pytest.fixture
+        def plain():
+            return httpx.Client(base_url="http://example.com")  # not the app: not a client
+
+
+        def test_module_client():
+            client.get("/a")
+            client.request("PATCH", "/b")
+            client.websocket_connect("/ws")
+
+
+        def test_fixture_param(api, something):
+            api.delete(url="/c")
+            something.get("/not-a-call")
+
+
+        async def test_async():
+            async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as ac:
+                await ac.put("/d")
+            async with httpx.AsyncClient(base_url="http://example.com") as remote:
+                await remote.get("/not-the-app")
+
+
+        class TestItems(TestCase):
+            def setUp(self):
+                self.client = TestClient(app)
+
+            def test_it(self):
+                self.client.head("/e")
+
+
+        def test_annotated(c: TestClient):
+            c.options("/f")
+        '''
+    )
+    calls = [(c.method, up.display(c.pattern), c.fixture) for c in facts.calls]
+    assert calls == [
+        ("GET", "/a", None),
+        ("PATCH", "/b", None),
+        ("WEBSOCKET", "/ws", None),
+        ("DELETE", "/c", "api"),
+        ("GET", "/not-a-call", "something"),  # kept: a client only if some fixture is named so
+        ("PUT", "/d", None),
+        ("HEAD", "/e", None),
+        ("OPTIONS", "/f", None),
+    ]
+    assert facts.client_fixtures == {"api"}
+
+
+def test_settings_and_constants_are_read():
+    facts = facts_of(
+        '''\
+        from functools import lru_cache
+        from pydantic import Field
+        from pydantic_settings import BaseSettings
+
+        PREFIX = "/api"
+        V2 = PREFIX + "/v2"
+
+        class Settings(BaseSettings):
+            API_V1_STR: str = "/api/v1"
+            OTHER: str = Field(default="/other")
+            PORT: int = 8000
+
+        @lru_cache
+        def get_settings() -> Settings:
+            return Settings()
+
+        settings = get_settings()
+        ''',
+        module="app.config",
+    )
+    assert facts.strings["PREFIX"] == ("/api",)
+    assert facts.strings["V2"] == (up.Hole("PREFIX", "PREFIX"), "/v2")
+    assert facts.classes["Settings"] == {"API_V1_STR": ("/api/v1",), "OTHER": ("/other",)}
+    assert facts.returns["get_settings"] == "Settings"
+    assert facts.instances["settings"] == "get_settings"
+
+
+# --------------------------------------------------------------------------------------
+# the workspace
+
+
+def _index(root: Path) -> RouteIndex:
+    def module_name(path: str) -> str:
+        parts = list(Path(path).relative_to(root).with_suffix("").parts)
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+    def analysis(path: str):
+        return analyze(Path(path).read_text(), module_name=module_name(path), is_package=is_package_file(path))
+
+    index = RouteIndex([str(root)], analysis, module_name)
+    index.refresh()
+    return index
+
+
+@pytest.fixture(scope="module")
+def fixture_ws() -> Workspace:
+    return Workspace(_index(NAV))
+
+
+def _targets(ws: Workspace, url_needle: str) -> list[str]:
+    path = str(NAV / "tests" / "test_api.py")
+    entry = ws.entries[path]
+    assert entry.facts is not None
+    text = (NAV / "tests" / "test_api.py").read_text().split("\n")
+    for call in entry.facts.calls:
+        if url_needle in text[call.url_span.line][call.url_span.start : call.url_span.end]:
+            return [f"{m.target.label} {m.target.route.function}" for m in ws.matches(path, call)]
+    raise AssertionError(f"no call with {url_needle}")
+
+
+def test_full_templates_through_nested_includes_settings_aliases_and_mounts(fixture_ws: Workspace):
+    labels = sorted(t.label for t in fixture_ws.targets)
+    assert labels == [
+        "DELETE /api/v1/internal/admin/cache",
+        "GET /api/v1/internal/admin/stats",
+        "GET /api/v1/items/",
+        "GET /api/v1/items/{item_id}",
+        "GET /api/v1/me/profile",
+        "GET /api/v1/profile",
+        "GET /api/v1/users/me",
+        "GET /api/v1/users/{user_id}",
+        "GET /health",
+        "GET /legacy/ping",
+        "POST /api/v1/items/",
+    ]
+
+
+def test_calls_reach_their_routes(fixture_ws: Workspace):
+    assert _targets(fixture_ws, "/items/?skip") == ["GET /api/v1/items/ read_items"]
+    assert _targets(fixture_ws, "/users/{user.id}") == ["GET /api/v1/users/{user_id} read_user", "GET /api/v1/users/me read_user_me"]
+    assert _targets(fixture_ws, "/users/me") == ["GET /api/v1/users/me read_user_me", "GET /api/v1/users/{user_id} read_user"]
+    assert _targets(fixture_ws, "{kind}/1") == ["GET /api/v1/items/{item_id} read_item", "GET /api/v1/users/{user_id} read_user"]
+    assert _targets(fixture_ws, "{base_url}/health") == ["GET /health health"]
+    assert _targets(fixture_ws, "/internal/admin/stats") == ["GET /api/v1/internal/admin/stats stats"]
+    assert _targets(fixture_ws, '"/health"') == []  # `other` is no client fixture
+
+
+def test_tests_of_each_route_and_the_texts_shown(fixture_ws: Workspace):
+    items = str(NAV / "app" / "api" / "routes" / "items.py")
+    counts = {r.function: len(fixture_ws.tests_of(items, r)) for r in fixture_ws.routes_in(items)}
+    assert counts == {"read_items": 1, "read_item": 2, "create_item": 1}
+    test_path = str(NAV / "tests" / "test_api.py")
+    entry = fixture_ws.entries[test_path]
+    assert entry.facts is not None
+    lines = entry.lines
+    row = next(i for i, line in enumerate(lines) if "{item.id}" in line)
+    call = call_at(entry.facts.calls, row, lines[row].index("{item.id}"))
+    assert call is not None
+    (best,) = fixture_ws.matches(test_path, call)
+    assert lens_title(best, 0) == "→ GET /api/v1/items/{item_id} · read_item"
+    card = route_card(best)
+    assert "**GET /api/v1/items/{item_id}**" in card and "Read one item by its id." in card and "`status_code=200`" in card
+
+
+def test_module_qualified_settings_factories_and_two_includes(tmp_path: Path):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "config.py").write_text(
+        textwrap.dedent(
+            '''\
+            from functools import lru_cache
+            from pydantic_settings import BaseSettings
+
+            class Settings(BaseSettings):
+                PREFIX: str = "/api"
+
+            @lru_cache
+            def get_settings() -> Settings:
+                return Settings()
+            '''
+        )
+    )
+    (tmp_path / "app" / "main.py").write_text(
+        textwrap.dedent(
+            '''\
+            import app.config as config
+            from fastapi import APIRouter, FastAPI
+
+            router = APIRouter(prefix="/things")
+
+            @router.get("/{thing_id}")
+            def read_thing(thing_id: int): ...
+
+            app = FastAPI()
+            app.include_router(router, prefix=config.get_settings().PREFIX)
+            app.include_router(router, prefix="/v2")
+            '''
+        )
+    )
+    (tmp_path / "test_main.py").write_text(
+        textwrap.dedent(
+            '''\
+            from fastapi.testclient import TestClient
+            from app.config import get_settings
+            from app.main import app
+
+            client = TestClient(app)
+
+            def test_it():
+                client.get(f"{get_settings().PREFIX}/things/3")
+                client.get("/v2/things/4?x=1")
+            '''
+        )
+    )
+    ws = Workspace(_index(tmp_path))
+    assert sorted(t.label for t in ws.targets) == ["GET /api/things/{thing_id}", "GET /v2/things/{thing_id}"]
+    path = str(tmp_path / "test_main.py")
+    facts = ws.entries[path].facts
+    assert facts is not None
+    assert [[m.target.label for m in ws.matches(path, c)] for c in facts.calls] == [
+        ["GET /api/things/{thing_id}"],
+        ["GET /v2/things/{thing_id}"],
+    ]
