@@ -49,7 +49,8 @@ class Settings:
     docsSearchPrefix: str = "?"
     #: files larger than this many bytes are not analysed
     maxFileSize: int = 3_000_000
-    logLevel: str = "info"
+    #: stderr/log level ("error" | "warning" | "info" | "debug"); ``--log-level`` wins over it
+    logLevel: str = "warning"
     hover: HoverSettings = field(default_factory=HoverSettings)
     completion: CompletionSettings = field(default_factory=CompletionSettings)
     diagnostics: DiagnosticsSettings = field(default_factory=DiagnosticsSettings)
