@@ -318,15 +318,15 @@ class FastAPIDocsServer(LanguageServer):
         try:
             self.window_show_message(types.ShowMessageParams(type=kind, message=message))
         except Exception:  # not connected (CLI/tests)
-            log.info("%s", message)
+            log.info("%s", message, exc_info=log.isEnabledFor(logging.DEBUG))
 
     def log_to_client(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
         """window/logMessage: goes to the editor's log, never a pop-up."""
         log.info("%s", message)
         try:
             self.window_log_message(types.LogMessageParams(type=kind, message=message))
-        except Exception:
-            pass
+        except Exception:  # not connected (CLI/tests)
+            log.debug("window/logMessage not sent", exc_info=True)
 
     def start_loading(self) -> None:
         """Load environment + docs in a thread (loads run one at a time; requests made while one
@@ -354,7 +354,7 @@ class FastAPIDocsServer(LanguageServer):
         try:
             await asyncio.wait_for(self.work_done_progress.create_async(token), 5.0)
         except Exception as exc:  # refused, or no answer
-            log.debug("client refused progress: %s", exc)
+            log.debug("client refused progress: %s", exc, exc_info=True)
             return
         message, fraction = self._load_state
         try:
@@ -362,7 +362,7 @@ class FastAPIDocsServer(LanguageServer):
                 token, types.WorkDoneProgressBegin(title="FastAPI docs", message=message, percentage=int(fraction * 100))
             )
         except Exception as exc:
-            log.debug("progress begin failed: %s", exc)
+            log.debug("progress begin failed: %s", exc, exc_info=True)
             return
         self._load_token = token
         if not self._loading:
@@ -387,7 +387,7 @@ class FastAPIDocsServer(LanguageServer):
         try:
             self.work_done_progress.report(token, types.WorkDoneProgressReport(message=message, percentage=percentage))
         except Exception as exc:
-            log.debug("progress report failed: %s", exc)
+            log.debug("progress report failed: %s", exc, exc_info=True)
 
     def _end_load_progress(self) -> None:
         token, self._load_token = self._load_token, None
@@ -396,7 +396,7 @@ class FastAPIDocsServer(LanguageServer):
         try:
             self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=self._load_state[0]))
         except Exception as exc:
-            log.debug("progress end failed: %s", exc)
+            log.debug("progress end failed: %s", exc, exc_info=True)
 
     @contextmanager
     def work_progress(self, title: str, token: types.ProgressToken | None = None) -> Iterator[Callable[[str, float], None]]:
@@ -414,28 +414,29 @@ class FastAPIDocsServer(LanguageServer):
             try:  # off the loop (a thread): waiting here lets the loop receive the answer
                 self.work_done_progress.create(token).result(timeout=5)
             except Exception as exc:
-                log.debug("client refused progress: %s", exc)
+                log.debug("client refused progress: %s", exc, exc_info=True)
                 token = None
         if token is not None:
             try:
                 self.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title, percentage=0, cancellable=False))
                 active = True
             except Exception as exc:
-                log.debug("progress begin failed: %s", exc)
+                log.debug("progress begin failed: %s", exc, exc_info=True)
         final = {"message": ""}
+        shown: types.ProgressToken = token if token is not None else ""
 
         def report(message: str, fraction: float) -> None:
             log.debug("%s: %s (%.0f%%)", title, message, fraction * 100)
             final["message"] = message
             if active:
                 percentage = max(0, min(100, int(fraction * 100)))
-                self.work_done_progress.report(token, types.WorkDoneProgressReport(message=message, percentage=percentage))
+                self.work_done_progress.report(shown, types.WorkDoneProgressReport(message=message, percentage=percentage))
 
         try:
             yield report
         finally:
             if active:
-                self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=final["message"]))
+                self.work_done_progress.end(shown, types.WorkDoneProgressEnd(message=final["message"]))
 
     def _load(self) -> None:
         with self._run_lock:
@@ -496,7 +497,7 @@ class FastAPIDocsServer(LanguageServer):
                 types.ConfigurationParams(items=[types.ConfigurationItem(section=SETTINGS_SECTION)])
             )
         except Exception as exc:
-            log.info("workspace/configuration failed: %s", exc)
+            log.info("workspace/configuration failed: %s", exc, exc_info=True)
             return
         if result and isinstance(result[0], dict) and result[0]:
             self.apply_settings(result[0], reload=True)

@@ -83,7 +83,7 @@ def show_document(ls: FastAPIDocsServer, payload: dict[str, Any]) -> None:
     try:
         ls.window_show_document(params)
     except Exception as exc:
-        log.info("window/showDocument failed: %s", exc)
+        log.info("window/showDocument failed: %s", exc, exc_info=True)
 
 
 def search_docs(ls: FastAPIDocsServer, args: Any) -> list[dict[str, Any]]:

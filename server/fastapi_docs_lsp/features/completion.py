@@ -91,7 +91,7 @@ def to_lsp(item: Item, result: Completion, features: ClientFeatures, lines: list
     start = types.Position(line=result.line, character=to_client(text, result.start, encoding))
     end = types.Position(line=result.line, character=to_client(text, result.end, encoding))
     snippet = features.snippets and item.snippet is not None
-    new_text = item.snippet if snippet else item.insert
+    new_text = (item.snippet if snippet else item.insert) or ""
     edit: types.TextEdit | types.InsertReplaceEdit
     if features.insert_replace and result.replace_end > result.end:
         replace_end = types.Position(line=result.line, character=to_client(text, result.replace_end, encoding))
