@@ -166,16 +166,17 @@ class Framer:
                         continue
                     return bodies
                 line = bytes(buffer[: end + 1])
-                del buffer[: end + 1]
-                if not line.strip():
-                    if self._length is not None:
+                m = _CONTENT_LENGTH.match(line)
+                if not line.strip() or (m and int(m.group(1)) <= self.MAX_BODY) or (
+                    not m and not _CONTENT_LENGTH_NAME.match(line) and _HEADER.match(line)
+                ):
+                    del buffer[: end + 1]
+                    if m:
+                        self._length = int(m.group(1))
+                    elif not line.strip() and self._length is not None:
                         self._body, self._length = self._length, None
                     continue
-                m = _CONTENT_LENGTH.match(line)
-                if m and int(m.group(1)) <= self.MAX_BODY:
-                    self._length = int(m.group(1))
-                elif m or _CONTENT_LENGTH_NAME.match(line) or not _HEADER.match(line):
-                    self._resync(line)
+                self._resync(line, start=1)  # the line is still in the buffer: skip past its start
                 continue
             if len(buffer) < self._body:
                 return bodies
@@ -189,7 +190,10 @@ class Framer:
         self._length = None
         buffer = self._buffer
         m = _CONTENT_LENGTH_ANYWHERE.search(buffer, start)
-        dropped = m.start() if m else max(0, len(buffer) - 15)  # keep a header's possible start
+        if m:
+            dropped = m.start()
+        else:  # keep what follows the last line break: it may start the next header
+            dropped = max(buffer.rfind(b"\n") + 1, len(buffer) - 15, 1)
         log.error("framing error at %r: skipping %d bytes to the next Content-Length header", bad[:80], dropped)
         del buffer[:dropped]
 
