@@ -274,7 +274,7 @@ def test_every_private_pygls_name_the_seam_uses_exists():
     assert not private_names_missing(protocol, document, workspace)
     assert len(PRIVATE_NAMES) >= 10
     # and the public ones the seam prefers where they exist
-    assert callable(getattr(workspace, "get_text_document")) and hasattr(document, "position_codec")
+    assert callable(workspace.get_text_document) and hasattr(document, "position_codec")
 
 
 def test_feature_modules_that_are_missing_are_logged(caplog, monkeypatch):
