@@ -331,7 +331,7 @@ class SyncedWorkspace(Workspace):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._by_path: dict[str, str] = {}  # path_key -> the key pygls stores the document under
+        self._by_path: dict[str, str] = {}  # path_key -> the document's URI as the client sent it
 
     def _create_text_document(
         self,
@@ -360,7 +360,7 @@ class SyncedWorkspace(Workspace):
 
     def put_text_document(self, text_document: types.TextDocumentItem, notebook_uri: str | None = None) -> None:
         super().put_text_document(text_document, notebook_uri=notebook_uri)
-        self._by_path[document_key(text_document.uri)] = unquote(text_document.uri)
+        self._by_path[document_key(text_document.uri)] = text_document.uri
 
     def remove_text_document(self, doc_uri: str) -> None:
         super().remove_text_document(doc_uri)
@@ -368,17 +368,20 @@ class SyncedWorkspace(Workspace):
 
     def open_document(self, uri: str) -> TextDocument | None:
         """The open document for ``uri`` however the URI is spelled (quoting, drive-letter case)."""
-        docs = self.text_documents
-        doc = docs.get(unquote(uri))
+        doc = self._stored(uri)
         if doc is None:
-            key = self._by_path.get(document_key(uri))
-            doc = docs.get(key) if key is not None else None
+            sent = self._by_path.get(document_key(uri))
+            doc = self._stored(sent) if sent is not None else None
         return doc
 
     def open_document_at(self, path: str) -> TextDocument | None:
         """The open document whose file is ``path``, or None."""
-        key = self._by_path.get(path_key(path))
-        return self.text_documents.get(key) if key is not None else None
+        sent = self._by_path.get(path_key(path))
+        return self._stored(sent) if sent is not None else None
+
+    def _stored(self, uri: str) -> TextDocument | None:
+        docs = self.text_documents  # pygls 2.1 keys them by the unquoted URI, 2.0 as sent
+        return docs.get(unquote(uri)) or docs.get(uri)
 
 
 def install_workspace(protocol: LanguageServerProtocol, max_file_size: int) -> SyncedWorkspace | None:
