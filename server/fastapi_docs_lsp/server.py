@@ -6,6 +6,7 @@ import asyncio
 import functools
 import gc
 import logging
+import os
 import sys
 import threading
 import uuid
@@ -129,8 +130,8 @@ class FastAPIDocsServer(LanguageServer):
         The typed ``@feature`` handler stays registered: it declares the capability and answers
         whenever the raw handler declines or fails, or the server runs on another transport.
         """
-        if isinstance(self.protocol, CancelAwareProtocol):
-            self.protocol.raw_request(method, handler)
+        if isinstance(self.protocol, CancelAwareProtocol) and os.environ.get("FASTAPI_DOCS_LSP_NO_RAW") != "1":
+            self.protocol.raw_request(method, handler)  # (FASTAPI_DOCS_LSP_NO_RAW=1: typed path only, to measure)
 
     # ---- helpers used by features -------------------------------------------------
 

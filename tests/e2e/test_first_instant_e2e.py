@@ -66,7 +66,12 @@ async def first_instant(cache: Path, root: Path, profile: str) -> dict:
             ),
             timeout=60,
         )
-        return {"results": dict(zip(["hover", "completion", "search", "symbols", "info"], results)), "answered": answered}
+        progress = [r for reports in client.progress_reports.values() for r in reports]
+        return {
+            "results": dict(zip(["hover", "completion", "search", "symbols", "info"], results)),
+            "answered": answered,
+            "progress": progress,
+        }
     finally:
         await client.shutdown_session()
 
@@ -98,6 +103,9 @@ async def test_requests_in_the_first_instant_get_full_answers_cold_cache(tmp_pat
         got = await first_instant(cache, root, "neovim")
     finally:
         shutil.rmtree(cache, ignore_errors=True)
+    # Neovim advertises window.workDoneProgress: the load under way is shown
+    kinds = [type(r).__name__ for r in got["progress"]]
+    assert kinds and kinds[0] == "WorkDoneProgressBegin", kinds
     try:
         assert_full_answers(got)
     except AssertionError:
