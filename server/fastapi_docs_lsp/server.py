@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from pygls.lsp.server import LanguageServer
 
 from . import __version__
 from .core.analysis import ModuleAnalysis
-from .core.background import background_work
+from .core.background import background_work, pause_point
 from .core.project import Project
 from .pygls_seam import SyncedWorkspace, install_workspace, uri_to_path
 from .transport import CancelAwareProtocol, MessageReader, RawHandler
@@ -37,6 +38,8 @@ THAW_EVERY = 50
 SWITCH_INTERVAL = 0.0001
 #: how long a request that needs the docs waits for a first load still under way
 DOCS_WAIT_SECONDS = 5.0
+#: the full collection after a load waits this long (see ``_freeze_loaded_docs``)
+FREEZE_DELAY_SECONDS = 1.0
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -446,8 +449,6 @@ class FastAPIDocsServer(LanguageServer):
             self._loading = True
             try:
                 self.project.load(self._load_progress)
-                gc.collect()
-                gc.freeze()  # the loaded docs live as long as the server: keep them out of GC passes
                 self._load_progress(self.project.docs_summary(), 1.0)
             finally:
                 with self._load_lock:
@@ -462,6 +463,20 @@ class FastAPIDocsServer(LanguageServer):
             log.warning("%s", problem)
         self.log_to_client(f"FastAPI docs: {info['docsSummary']} ({info['interpreter']})")
         self.after_load()
+        self._freeze_loaded_docs()
+
+    def _freeze_loaded_docs(self) -> None:
+        """The loaded docs live as long as the server: keep them out of GC passes (``gc.freeze``),
+        after a full collection of what loading left behind. That collection holds the
+        interpreter for ~100-200 ms, so it waits until the requests that were waiting for the
+        docs (an editor restoring a session sends several at once) have been answered."""
+        time.sleep(FREEZE_DELAY_SECONDS)
+        if self.stopping:
+            return
+        with background_work():
+            pause_point()  # starts while no request is being handled
+            gc.collect()
+            gc.freeze()
 
     # ---- hooks for features ----------------------------------------------------------
 
