@@ -15,6 +15,10 @@ Two things pygls' own stdio loop does not do:
   that takes the JSON params and returns a JSON-ready result; those requests are answered
   directly. A raw handler returns ``DECLINE`` (or raises) to hand the request to pygls' normal
   path, which then runs the typed handler and reports errors the usual way.
+
+Framing errors (a malformed ``Content-Length``, bytes that are not a header) are logged and the
+reader resynchronises at the next header (``Framer``). Everything that touches pygls internals
+(the protocol hooks, lifecycle errors, parse errors) is in ``pygls_seam.py``.
 """
 
 from __future__ import annotations
