@@ -7,8 +7,13 @@ workspace symbols, ``fastapi.searchDocs``/``fastapi.openReference`` and incremen
 fails (exit 1) on any JSON-RPC error, a dead server, or final RSS more than 10% above the RSS
 after warm-up.
 
-    python benchmarks/soak.py                 # 200 modules, 10,000 requests
+    python benchmarks/soak.py                 # 200 modules, 10,000 requests, then 100k keystrokes
     python benchmarks/soak.py --quick         # CI: 200 modules, 2,000 requests (< 2 minutes)
+    python benchmarks/soak.py --typing-only   # only the long session: 100,000 keystrokes
+
+The long-session figure: one module open, 100,000 keystrokes (incremental ``didChange``: words
+typed, then deleted, so the text stays the same size) with a hover every so often; RSS before and
+after (no per-notification state may survive its handling; growth <= 10 MB).
 """
 
 from __future__ import annotations
@@ -110,7 +115,11 @@ def main() -> int:
     parser.add_argument("--open", type=int, default=20, help="documents kept open (rotating)")
     parser.add_argument("--quick", action="store_true", help="CI: 2,000 requests")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keystrokes", type=int, default=100_000, help="the long session's keystrokes (0: skip it)")
+    parser.add_argument("--typing-only", action="store_true", help="only the long session")
     args = parser.parse_args()
+    if args.typing_only:
+        return long_session(args.keystrokes)
     if args.quick:
         args.requests = min(args.requests, 2000)
     warmup = args.warmup or (args.requests // 3 if args.quick else args.requests // 5)
@@ -221,7 +230,74 @@ def main() -> int:
     print(f"RSS: after warm-up {rss_after_warmup:.1f} MB, peak {peak:.1f} MB, final {final:.1f} MB ({growth:+.1f}% since warm-up)")
     ok = not errors and growth <= 10.0
     print("OK" if ok else "FAILED")
+    if args.keystrokes and not args.quick:
+        ok = long_session(args.keystrokes) == 0 and ok
     return 0 if ok else 1
+
+
+TYPED = ["status", "Query(", "response_model=", "x", "Depends(get_db)", "é😀"]
+
+
+def long_session(keystrokes: int, limit_mb: float = 10.0) -> int:
+    """A day of typing in one module: RSS before and after ``keystrokes`` incremental edits."""
+    root = Path(tempfile.mkdtemp(prefix="fdl-typing-"))
+    paths = build_workspace(root, 5, 300)
+    client = StdioClient([sys.executable, "-m", "fastapi_docs_lsp"], cwd=str(root))
+    started = time.perf_counter()
+    try:
+        client.initialize(root, {"fastapi": {"pythonPath": sys.executable}}, capabilities=CAPABILITIES)
+        client.wait_ready()
+        path = paths[0]
+        text = path.read_text()
+        uri = client.open(path, text)
+        line = len(text.split("\n")) // 2
+        version = 1
+        rnd = random.Random(7)
+
+        def type_words(count: int) -> None:
+            """``count`` keystrokes: a word typed one character at a time, then deleted one by one."""
+            nonlocal version
+            done = 0
+            while done < count:
+                word = rnd.choice(TYPED)
+                col = 0
+                for ch in word:  # typing
+                    version += 1
+                    client.change(uri, version, line, col, ch)
+                    col += utf16_width(ch)
+                for ch in reversed(word):  # backspace
+                    version += 1
+                    width = utf16_width(ch)
+                    client.change(uri, version, line, col - width, "", end=(line, col))
+                    col -= width
+                done += 2 * len(word)
+                if version % 500 < 2 * len(word):
+                    client.hover(uri, line, 4)  # a request now and then: everything before it was handled
+                    client.pump(0.0)
+
+        type_words(min(5000, keystrokes // 10))  # warm-up: caches and pools at their working size
+        client.hover(uri, line, 4)
+        gc.collect()
+        client.pump(0.5)
+        before = client.rss_mb()
+        type_words(keystrokes)
+        client.hover(uri, line, 4)
+        client.pump(0.5)
+        after = client.rss_mb()
+    finally:
+        client.close()
+        shutil.rmtree(root, ignore_errors=True)
+    growth = after - before
+    elapsed = time.perf_counter() - started
+    print(f"long session: {keystrokes} keystrokes in {elapsed:.0f} s; RSS before {before:.1f} MB, after {after:.1f} MB "
+          f"({growth:+.1f} MB; limit {limit_mb:.0f} MB)")
+    ok = growth <= limit_mb
+    print("OK" if ok else "FAILED")
+    return 0 if ok else 1
+
+
+def utf16_width(ch: str) -> int:  # a column step in UTF-16 code units
+    return 2 if ord(ch) > 0xFFFF else 1
 
 
 if __name__ == "__main__":

@@ -46,13 +46,27 @@ class _ClientLogHandler(logging.Handler):
             pass
 
 
-def _setup_logging(level: str) -> None:
+#: the level asked for on the command line (``--log-level``) or by ``FASTAPI_DOCS_LSP_LOG``; it
+#: wins over the ``logLevel`` setting
+_explicit_level: str | None = None
+DEFAULT_LEVEL = "warning"
+
+
+def _setup_logging(level: str | None) -> None:
+    """Log to stderr (never stdout): warnings and errors only, unless ``level`` asks for more."""
+    global _explicit_level
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(logging.WARNING)
-    log.setLevel(level.upper())
+    root.setLevel(logging.WARNING)  # other libraries (pygls): warnings and errors only
+    _explicit_level = level
+    log.setLevel((level or DEFAULT_LEVEL).upper())
+
+
+def apply_log_level(setting: str) -> None:
+    """The ``logLevel`` setting: used unless the command line or the environment chose a level."""
+    log.setLevel((_explicit_level or setting or DEFAULT_LEVEL).upper())
 
 
 def _project(args: argparse.Namespace, start: str | None):
@@ -197,7 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--python", help="the project's interpreter or venv (default: auto-detect)")
     common.add_argument("--root", help="workspace root (default: nearest project folder)")
     common.add_argument("--references", nargs="*", default=[], metavar="PATH", help="extra docs folders")
-    common.add_argument("--log-level", default="warning", choices=["error", "warning", "info", "debug"])
+    common.add_argument(
+        "--log-level", default=None, choices=["error", "warning", "info", "debug"], help="stderr log level (default: warning)"
+    )
 
     parser = argparse.ArgumentParser(
         prog="fastapi-docs-lsp",
@@ -237,7 +253,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _setup_logging(args.log_level if args.command else os.environ.get("FASTAPI_DOCS_LSP_LOG", "info"))
+    env_level = os.environ.get("FASTAPI_DOCS_LSP_LOG", "").lower() or None
+    if env_level not in (None, "error", "warning", "info", "debug"):
+        print(f"fastapi-docs-lsp: FASTAPI_DOCS_LSP_LOG={env_level!r} is not a log level; ignored", file=sys.stderr)
+        env_level = None
+    _setup_logging(args.log_level or env_level)
     if not args.command:
         return serve(args)
     return args.func(args)

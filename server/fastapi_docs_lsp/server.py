@@ -3,28 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
+import os
 import sys
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Any
-from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+from collections.abc import Callable, Generator, Iterator
 
 from lsprotocol import types
 from pygls import IS_WASM
 from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
-from pygls.uris import to_fs_path
 
 from . import __version__
 from .core.analysis import ModuleAnalysis
-from .core.background import background_work
+from .core.background import background_work, pause_point
 from .core.project import Project
-from .documents import SyncedWorkspace
+from .pygls_seam import SyncedWorkspace, install_workspace, uri_to_path
 from .transport import CancelAwareProtocol, MessageReader, RawHandler
 from .settings import Settings, parse_settings
 
@@ -35,6 +36,35 @@ SETTINGS_SECTION = "fastapi"
 THAW_EVERY = 50
 #: seconds a thread holds the interpreter lock while another waits for it (Python's default: 0.005)
 SWITCH_INTERVAL = 0.0001
+#: how long a request that needs the docs waits for a first load still under way
+DOCS_WAIT_SECONDS = 5.0
+#: the full collection after a load waits this long (see ``_freeze_loaded_docs``)
+FREEZE_DELAY_SECONDS = 1.0
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def needs_docs(when: Callable[..., bool] | None = None) -> Callable[[F], F]:
+    """Make a handler wait (asynchronously, up to ``DOCS_WAIT_SECONDS``) for the first docs load.
+
+    Decorates a ``handler(ls, *args)`` registered with ``@server.feature``/``@server.command``.
+    Once the docs are loaded it runs at once, in order with the other messages (no task, no
+    reordering); before, it waits for them while other requests and notifications keep flowing,
+    and then answers in full instead of with a placeholder. ``when(*args)`` may restrict the wait
+    to the requests that need the docs. (pygls runs a generator handler step by step: the step
+    yielded here is an async wait, run as a task, after which the handler continues.)
+    """
+
+    def decorate(handler: F) -> F:
+        @functools.wraps(handler)
+        def run(ls: FastAPIDocsServer, *args: Any) -> Generator[Any, Any, Any]:
+            if not ls.docs_ready() and (when is None or when(*args)):
+                yield ls.wait_for_docs, (), None
+            return handler(ls, *args)
+
+        return run  # type: ignore[return-value]
+
+    return decorate
 
 
 class FastAPIDocsServer(LanguageServer):
@@ -51,7 +81,12 @@ class FastAPIDocsServer(LanguageServer):
         self.project = Project(roots=[])
         self.loop: asyncio.AbstractEventLoop | None = None  # the server's event loop, once running
         self._load_lock = threading.Lock()
+        self._run_lock = threading.Lock()  # one load at a time
         self._reload_pending = False
+        self._loading = False
+        self._load_state: tuple[str, float] = ("Starting", 0.0)  # the last progress report
+        self._load_token: types.ProgressToken | None = None  # the progress shown for the load
+        self._client_ready = False  # ``initialized`` arrived: the server may send requests
         self._frozen_analyses = 0
         self._after_load_callbacks: list[Callable[[], None]] = []
         self._document_listeners: dict[str, list[Callable[[Any, Any], None]]] = {}
@@ -92,8 +127,8 @@ class FastAPIDocsServer(LanguageServer):
         The typed ``@feature`` handler stays registered: it declares the capability and answers
         whenever the raw handler declines or fails, or the server runs on another transport.
         """
-        if isinstance(self.protocol, CancelAwareProtocol):
-            self.protocol.raw_request(method, handler)
+        if isinstance(self.protocol, CancelAwareProtocol) and os.environ.get("FASTAPI_DOCS_LSP_NO_RAW") != "1":
+            self.protocol.raw_request(method, handler)  # (FASTAPI_DOCS_LSP_NO_RAW=1: typed path only, to measure)
 
     # ---- helpers used by features -------------------------------------------------
 
@@ -117,8 +152,12 @@ class FastAPIDocsServer(LanguageServer):
     def document(self, uri: str):
         """The open document, or a read-only view of the file on disk (never raises)."""
         try:
-            return self.workspace.get_text_document(uri)
+            ws = self.workspace
+            if isinstance(ws, SyncedWorkspace):
+                return ws.open_document(uri) or ws.get_text_document(uri)
+            return ws.get_text_document(uri)
         except Exception:
+            log.debug("no document for %s", uri, exc_info=True)
             return None
 
     def document_text(self, doc: Any) -> str | None:
@@ -138,8 +177,43 @@ class FastAPIDocsServer(LanguageServer):
         except KeyError:
             if len(self._paths) > 4096:
                 self._paths.clear()
-            path = self._paths[uri] = to_fs_path(uri) or uri
+            path = self._paths[uri] = uri_to_path(uri) or uri
             return path
+
+    # ---- readiness -----------------------------------------------------------------------
+
+    def docs_ready(self) -> bool:
+        """Whether a first load of the docs finished (successfully or not)."""
+        return self.project.loaded.is_set()
+
+    async def wait_for_docs(self, timeout: float = DOCS_WAIT_SECONDS) -> bool:
+        """Wait, without blocking the event loop, until the docs are loaded (at most ``timeout``).
+
+        The loading thread wakes the waiters through ``loop.call_soon_threadsafe``; meanwhile the
+        loop keeps handling other messages. Never raises: False when the wait timed out.
+        """
+        if self.docs_ready():
+            return True
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[bool] = loop.create_future()
+
+        def wake() -> None:
+            if not ready.done():
+                ready.set_result(True)
+
+        def from_loader() -> None:
+            try:
+                loop.call_soon_threadsafe(wake)
+            except RuntimeError:  # the loop is closed: the server is exiting
+                pass
+
+        self.project.when_loaded(from_loader)
+        try:
+            await asyncio.wait_for(ready, timeout)
+            return True
+        except asyncio.TimeoutError:
+            log.warning("the FastAPI docs are still loading after %.0f s; answering with what is available", timeout)
+            return False
 
     def analysis_for(self, uri: str) -> tuple[Any, str, ModuleAnalysis] | None:
         doc = self.document(uri)
@@ -182,40 +256,41 @@ class FastAPIDocsServer(LanguageServer):
 
         return await asyncio.get_running_loop().run_in_executor(self._worker, job)
 
+    def open_document_at(self, path: str) -> Any:
+        """The open document whose file is ``path`` (however its URI is spelled), or None."""
+        ws = getattr(self.protocol, "_workspace", None)  # None before initialize
+        return ws.open_document_at(path) if isinstance(ws, SyncedWorkspace) else None
+
     def _overlay(self, path: str) -> str | None:
-        uri = Path(path).as_uri()
-        docs = getattr(self.workspace, "text_documents", {})
-        doc = docs.get(uri)
+        """The text of the open document at ``path`` (unsaved edits included), or None."""
+        doc = self.open_document_at(path)
         return doc.source if doc is not None else None
 
     # ---- lifecycle -------------------------------------------------------------------
 
     def setup(self, params: types.InitializeParams) -> None:
-        self._use_synced_documents()
+        """``initialize``: settings from ``initializationOptions``, and loading starts at once
+        (the ``workspace/configuration`` reply reloads only if it changes what was loaded)."""
+        try:
+            self.loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.loop = None
+        # documents apply incremental changes in O(edit) and split lines as LSP clients do
+        install_workspace(self.protocol, self.settings.maxFileSize)
         roots: list[str] = []
         for folder in params.workspace_folders or []:
-            path = to_fs_path(folder.uri)
+            path = uri_to_path(folder.uri)
             if path:
                 roots.append(path)
         if not roots and params.root_uri:
-            path = to_fs_path(params.root_uri)
+            path = uri_to_path(params.root_uri)
             if path:
                 roots.append(path)
         if not roots and params.root_path:
             roots.append(params.root_path)
         self.apply_settings(params.initialization_options, reload=False)
         self.project = Project(roots=roots, settings=self.settings, overlay=self._overlay, locale=params.locale)
-
-    def _use_synced_documents(self) -> None:
-        """Swap pygls' workspace (just created, still empty) for one whose documents apply
-        incremental changes in O(edit) and split lines as LSP clients do (``documents.py``)."""
-        ws = getattr(self.protocol, "_workspace", None)
-        if ws is None or isinstance(ws, SyncedWorkspace) or ws.text_documents:
-            return
-        self.protocol._workspace = SyncedWorkspace(
-            ws.root_uri, ws._sync_kind, list(ws.folders.values()), ws.position_encoding
-        )
-        self.protocol._workspace.max_file_size = self.settings.maxFileSize
+        self.start_loading()
 
     def apply_settings(self, data: Any, reload: bool = True) -> None:
         settings, problems = parse_settings(data, None)
@@ -230,7 +305,9 @@ class FastAPIDocsServer(LanguageServer):
         ws = getattr(self.protocol, "_workspace", None)
         if isinstance(ws, SyncedWorkspace):
             ws.max_file_size = settings.maxFileSize
-        logging.getLogger("fastapi_docs_lsp").setLevel(settings.logLevel.upper() if settings.logLevel != "warning" else "WARNING")
+        from .cli import apply_log_level
+
+        apply_log_level(settings.logLevel)
         needs_reload = self.project.apply_settings(settings)
         if reload and needs_reload:
             self.start_loading()
@@ -239,23 +316,85 @@ class FastAPIDocsServer(LanguageServer):
         try:
             self.window_show_message(types.ShowMessageParams(type=kind, message=message))
         except Exception:  # not connected (CLI/tests)
-            log.info("%s", message)
+            log.info("%s", message, exc_info=log.isEnabledFor(logging.DEBUG))
 
     def log_to_client(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
         """window/logMessage: goes to the editor's log, never a pop-up."""
         log.info("%s", message)
         try:
             self.window_log_message(types.LogMessageParams(type=kind, message=message))
-        except Exception:
-            pass
+        except Exception:  # not connected (CLI/tests)
+            log.debug("window/logMessage not sent", exc_info=True)
 
     def start_loading(self) -> None:
-        """Load environment + docs in a thread, with work-done progress when the client supports it."""
+        """Load environment + docs in a thread (loads run one at a time; requests made while one
+        is waiting to start share it). Progress is shown by ``show_load_progress``."""
         with self._load_lock:
             if self._reload_pending:
                 return
             self._reload_pending = True
+            self._loading = True
         threading.Thread(target=self._load, name="fastapi-docs-load", daemon=True).start()
+        if self._client_ready and self._load_token is None and self.loop is not None and _on_loop(self.loop):
+            self.loop.create_task(self.show_load_progress())  # a reload (new settings)
+
+    async def show_load_progress(self) -> None:
+        """``initialized``: while the docs load, show work-done progress (clients that support it).
+
+        The ``create`` request is awaited as a coroutine on the loop, never blocked on: the loop
+        must keep reading to receive its answer. Every progress message is sent from the loop, in
+        order; the loading thread only hands its reports over.
+        """
+        self._client_ready = True
+        if not self._loading or not self.client_supports("window", "work_done_progress"):
+            return
+        token = str(uuid.uuid4())
+        try:
+            await asyncio.wait_for(self.work_done_progress.create_async(token), 5.0)
+        except Exception as exc:  # refused, or no answer
+            log.debug("client refused progress: %s", exc, exc_info=True)
+            return
+        message, fraction = self._load_state
+        try:
+            self.work_done_progress.begin(
+                token, types.WorkDoneProgressBegin(title="FastAPI docs", message=message, percentage=int(fraction * 100))
+            )
+        except Exception as exc:
+            log.debug("progress begin failed: %s", exc, exc_info=True)
+            return
+        self._load_token = token
+        if not self._loading:
+            self._end_load_progress()
+
+    def _load_progress(self, message: str, fraction: float) -> None:
+        """A report from the loading thread: remembered, and shown on the loop if progress is on."""
+        log.debug("FastAPI docs: %s (%.0f%%)", message, fraction * 100)
+        self._load_state = (message, fraction)
+        if self._load_token is not None and self.loop is not None:
+            try:
+                self.loop.call_soon_threadsafe(self._send_load_progress)
+            except RuntimeError:  # the loop is closed
+                pass
+
+    def _send_load_progress(self) -> None:
+        token = self._load_token
+        if token is None:
+            return
+        message, fraction = self._load_state
+        percentage = max(0, min(100, int(fraction * 100)))
+        try:
+            self.work_done_progress.report(token, types.WorkDoneProgressReport(message=message, percentage=percentage))
+        except Exception as exc:
+            log.debug("progress report failed: %s", exc, exc_info=True)
+
+    def _end_load_progress(self) -> None:
+        token, self._load_token = self._load_token, None
+        if token is None:
+            return
+        try:
+            self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=self._load_state[0]))
+        except Exception as exc:
+            log.debug("progress end failed: %s", exc, exc_info=True)
 
     @contextmanager
     def work_progress(self, title: str, token: types.ProgressToken | None = None) -> Iterator[Callable[[str, float], None]]:
@@ -265,47 +404,73 @@ class FastAPIDocsServer(LanguageServer):
         supports server-initiated progress; otherwise reports only to the log.
         """
         active = False
-        if token is None and self.client_supports("window", "work_done_progress"):
+        on_loop = self.loop is not None and _on_loop(self.loop)
+        if token is None and on_loop:
+            log.debug("%s: no progress (the event loop cannot wait for the client to create a token)", title)
+        elif token is None and self._client_ready and self.client_supports("window", "work_done_progress"):
             token = str(uuid.uuid4())
-            try:
+            try:  # off the loop (a thread): waiting here lets the loop receive the answer
                 self.work_done_progress.create(token).result(timeout=5)
             except Exception as exc:
-                log.debug("client refused progress: %s", exc)
+                log.debug("client refused progress: %s", exc, exc_info=True)
                 token = None
         if token is not None:
             try:
                 self.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title, percentage=0, cancellable=False))
                 active = True
             except Exception as exc:
-                log.debug("progress begin failed: %s", exc)
+                log.debug("progress begin failed: %s", exc, exc_info=True)
         final = {"message": ""}
+        shown: types.ProgressToken = token if token is not None else ""
 
         def report(message: str, fraction: float) -> None:
             log.debug("%s: %s (%.0f%%)", title, message, fraction * 100)
             final["message"] = message
             if active:
                 percentage = max(0, min(100, int(fraction * 100)))
-                self.work_done_progress.report(token, types.WorkDoneProgressReport(message=message, percentage=percentage))
+                self.work_done_progress.report(shown, types.WorkDoneProgressReport(message=message, percentage=percentage))
 
         try:
             yield report
         finally:
             if active:
-                self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=final["message"]))
+                self.work_done_progress.end(shown, types.WorkDoneProgressEnd(message=final["message"]))
 
     def _load(self) -> None:
-        with self._load_lock:
-            self._reload_pending = False
-        with self.work_progress("FastAPI docs") as report:
-            self.project.load(report)
-            gc.collect()
-            gc.freeze()  # the loaded docs live as long as the server: keep them out of GC passes
-            report(self.project.docs_summary(), 1.0)
+        with self._run_lock:
+            with self._load_lock:
+                self._reload_pending = False
+            self._loading = True
+            try:
+                self.project.load(self._load_progress)
+                self._load_progress(self.project.docs_summary(), 1.0)
+            finally:
+                with self._load_lock:
+                    self._loading = self._reload_pending  # another load is about to run
+                if self.loop is not None:
+                    try:
+                        self.loop.call_soon_threadsafe(self._end_load_progress)
+                    except RuntimeError:  # the loop is closed
+                        pass
         info = self.project.info()
         for problem in info["problems"]:
             log.warning("%s", problem)
         self.log_to_client(f"FastAPI docs: {info['docsSummary']} ({info['interpreter']})")
         self.after_load()
+        self._freeze_loaded_docs()
+
+    def _freeze_loaded_docs(self) -> None:
+        """The loaded docs live as long as the server: keep them out of GC passes (``gc.freeze``),
+        after a full collection of what loading left behind. That collection holds the
+        interpreter for ~100-200 ms, so it waits until the requests that were waiting for the
+        docs (an editor restoring a session sends several at once) have been answered."""
+        time.sleep(FREEZE_DELAY_SECONDS)
+        if self.stopping:
+            return
+        with background_work():
+            pause_point()  # starts while no request is being handled
+            gc.collect()
+            gc.freeze()
 
     # ---- hooks for features ----------------------------------------------------------
 
@@ -342,10 +507,17 @@ class FastAPIDocsServer(LanguageServer):
                 types.ConfigurationParams(items=[types.ConfigurationItem(section=SETTINGS_SECTION)])
             )
         except Exception as exc:
-            log.info("workspace/configuration failed: %s", exc)
+            log.info("workspace/configuration failed: %s", exc, exc_info=True)
             return
         if result and isinstance(result[0], dict) and result[0]:
             self.apply_settings(result[0], reload=True)
+
+
+def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
 
 
 def create_server() -> FastAPIDocsServer:

@@ -1,17 +1,26 @@
-"""Typed, fully defaulted settings.
+"""Typed, fully defaulted settings, read through cattrs.
 
 Settings arrive as ``initializationOptions`` and from ``workspace/configuration`` (section
 ``fastapi``). Either shape is accepted: ``{"fastapi": {...}}`` or the inner dict itself.
-Unknown keys produce a warning; values of the wrong type produce a message and keep the
-default. Parsing never raises.
+Each field is structured on its own by a strict cattrs converter (no ``"yes"`` -> ``True``, no
+negative sizes), from its type annotation: a ``Literal`` lists the allowed values, a nested
+dataclass is a section. Unknown keys produce a warning; an invalid value produces a message
+naming the setting and keeps the default. ``null`` means "not set". Parsing never raises.
+
+Adding a setting is one line in a dataclass below, e.g. ``codeLens: bool = True`` or
+``docsLanguage: str = "auto"``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from functools import cache
+from typing import Any, Literal, get_args, get_origin, get_type_hints
+
+import cattrs
 
 SEVERITIES = ("off", "error", "warning", "information", "hint")
+Severity = Literal["off", "error", "warning", "information", "hint"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +41,7 @@ class CompletionSettings:
 class DiagnosticsSettings:
     enabled: bool = True
     #: rule code -> "off" | "error" | "warning" | "information" | "hint" (overrides defaults)
-    rules: dict[str, str] = field(default_factory=dict)
+    rules: dict[str, Severity] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,14 +51,15 @@ class Settings:
     #: extra documentation folders (skill folders or mkdocs docs trees)
     referencePaths: tuple[str, ...] = ()
     #: where fastapi.openReference opens a section: "browser" or "editor" (local source)
-    openReferencesIn: str = "browser"
+    openReferencesIn: Literal["browser", "editor"] = "browser"
     #: read FastAPI's own skill shipped inside the installed package
     useInstalledSkill: bool = True
     #: workspace/symbol queries starting with this prefix search the docs instead of routes
     docsSearchPrefix: str = "?"
     #: files larger than this many bytes are not analysed
     maxFileSize: int = 3_000_000
-    logLevel: str = "info"
+    #: stderr/log level ("error" | "warning" | "info" | "debug"); ``--log-level`` wins over it
+    logLevel: Literal["error", "warning", "info", "debug"] = "warning"
     #: language of the docs links and topic search: "auto" (the editor's locale) or a code (en, es, zh, zh-hant, ...)
     docsLanguage: str = "auto"
     codeLens: bool = True  # CodeLens above test-client calls ("→ GET /items/{id}") and routes ("N tests")
@@ -58,52 +68,78 @@ class Settings:
     diagnostics: DiagnosticsSettings = field(default_factory=DiagnosticsSettings)
 
 
-_CHOICES: dict[str, tuple[str, ...]] = {
-    "openReferencesIn": ("browser", "editor"),
-    "logLevel": ("error", "warning", "info", "debug"),
-}
-
 #: names some clients use for the same thing
 _ALIASES = {"interpreter": "pythonPath", "python": "pythonPath"}
 
 
-def _check(name: str, value: Any, default: Any, problems: list[str]) -> Any:
-    """Return ``value`` coerced to the type of ``default``, or ``default`` with a problem noted."""
-    if isinstance(default, bool):
-        if isinstance(value, bool):
+def _strict(kind: type) -> Any:
+    def structure(value: Any, _type: Any) -> Any:
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+            raise TypeError(f"expected {kind.__name__}")
+        if kind is int and value < 0:
+            raise ValueError("expected a number >= 0")
+        return value
+
+    return structure
+
+
+def _string_tuple(value: Any, _type: Any) -> tuple[str, ...]:
+    if isinstance(value, str):  # one path given as a string
+        return (value,) if value else ()
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise TypeError("expected a list of strings")
+
+
+_converter = cattrs.Converter()
+for _kind in (bool, int, str, float):
+    _converter.register_structure_hook(_kind, _strict(_kind))
+_converter.register_structure_hook_func(lambda tp: tp == tuple[str, ...], _string_tuple)
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return get_type_hints(cls)
+
+
+def _type_name(tp: Any) -> str:
+    if get_origin(tp) is tuple:
+        return "list"
+    return getattr(tp, "__name__", str(tp))
+
+
+def _value(name: str, value: Any, default: Any, tp: Any, problems: list[str]) -> Any:
+    """``value`` structured as ``tp``, or ``default`` with a problem noted."""
+    if value is None:  # not set
+        return default
+    if get_origin(tp) is Literal:
+        choices = get_args(tp)
+        if value in choices:
             return value
-    elif isinstance(default, int):
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            return value
-    elif isinstance(default, str):
-        if value is None:
-            return default
-        if isinstance(value, str):
-            choices = _CHOICES.get(name)
-            if choices and value not in choices:
-                problems.append(f"setting {name!r}: {value!r} is not one of {', '.join(choices)}; using {default!r}")
-                return default
-            return value
-    elif isinstance(default, tuple):
-        if isinstance(value, str):
-            return (value,) if value else ()
-        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-            return tuple(value)
-    elif isinstance(default, dict):
-        if isinstance(value, dict):
-            good = {}
-            for k, v in value.items():
-                if isinstance(v, str) and v in SEVERITIES:
-                    good[str(k)] = v
-                else:
-                    problems.append(f"setting {name}.{k}: {v!r} is not one of {', '.join(SEVERITIES)}; ignored")
-            return good
-    problems.append(f"setting {name!r}: {value!r} has the wrong type (expected {type(default).__name__}); using the default")
-    return default
+        fallback = "ignored" if default is None else f"using {default!r}"
+        problems.append(f"setting {name!r}: {value!r} is not one of {', '.join(map(str, choices))}; {fallback}")
+        return default
+    if get_origin(tp) is dict and isinstance(value, dict):
+        _key_type, value_type = get_args(tp)
+        good = {}
+        for k, v in value.items():
+            entry = _value(f"{name}.{k}", v, None, value_type, problems)
+            if entry is not None:
+                good[str(k)] = entry
+        return good
+    try:
+        return _converter.structure(value, tp)
+    except Exception as exc:  # noqa: BLE001  (reported to the user below, the default is kept)
+        if isinstance(exc, ValueError):
+            problems.append(f"setting {name!r}: {value!r} is invalid ({exc}); using the default")
+        else:
+            problems.append(f"setting {name!r}: {value!r} has the wrong type (expected {_type_name(tp)}); using the default")
+        return default
 
 
 def _parse_into(obj: Any, data: dict[str, Any], prefix: str, problems: list[str]) -> Any:
-    known = {f.name: f for f in fields(obj)}
+    known = {f.name for f in fields(obj)}
+    hints = _hints(type(obj))
     changes: dict[str, Any] = {}
     for raw_key, value in data.items():
         key = _ALIASES.get(raw_key, raw_key)
@@ -112,13 +148,13 @@ def _parse_into(obj: Any, data: dict[str, Any], prefix: str, problems: list[str]
             problems.append(f"unknown setting {prefix}{raw_key!r} ignored")
             continue
         default = getattr(obj, key)
-        if hasattr(default, "__dataclass_fields__"):
+        if is_dataclass(default):
             if isinstance(value, dict):
                 changes[key] = _parse_into(default, value, f"{full}.", problems)
             elif value is not None:
                 problems.append(f"setting {full!r}: expected an object, got {value!r}; using the defaults")
             continue
-        changes[key] = _check(full, value, default, problems)
+        changes[key] = _value(full, value, default, hints[key], problems)
     return replace(obj, **changes) if changes else obj
 
 

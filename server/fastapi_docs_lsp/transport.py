@@ -15,6 +15,10 @@ Two things pygls' own stdio loop does not do:
   that takes the JSON params and returns a JSON-ready result; those requests are answered
   directly. A raw handler returns ``DECLINE`` (or raises) to hand the request to pygls' normal
   path, which then runs the typed handler and reports errors the usual way.
+
+Framing errors (a malformed ``Content-Length``, bytes that are not a header) are logged and the
+reader resynchronises at the next header (``Framer``). Everything that touches pygls internals
+(the protocol hooks, lifecycle errors, parse errors) is in ``pygls_seam.py``.
 """
 
 from __future__ import annotations
@@ -30,67 +34,26 @@ from collections import deque
 from typing import Any, BinaryIO
 from collections.abc import Callable
 
-from pygls.exceptions import JsonRpcException, JsonRpcRequestCancelled
-from pygls.protocol import LanguageServerProtocol
+from pygls.exceptions import JsonRpcException
 
 from .core.background import handling_request
+from .pygls_seam import DECLINE, RawHandler, SeamProtocol
+
+__all__ = ["DECLINE", "CancelAwareProtocol", "Framer", "MessageReader", "PipeWriter", "RawHandler"]
 
 log = logging.getLogger(__name__)
 
 _CONTENT_LENGTH = re.compile(rb"^Content-Length: *(\d+)\s*$", re.IGNORECASE)
-
-#: what a raw handler returns to let pygls' typed path answer instead
-DECLINE = object()
-
-RawHandler = Callable[[Any], Any]
+_CONTENT_LENGTH_NAME = re.compile(rb"^Content-Length\s*:", re.IGNORECASE)
+_CONTENT_LENGTH_ANYWHERE = re.compile(rb"Content-Length:", re.IGNORECASE)
+_HEADER = re.compile(rb"^[A-Za-z][A-Za-z0-9-]*\s*:")
 
 _decode = json.JSONDecoder().decode
-_encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
-class CancelAwareProtocol(LanguageServerProtocol):
-    """Skips requests the client cancelled before their turn came (ids noted by the reader), and
-    answers requests that have a raw handler without cattrs."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.cancelled_early: set = set()
-        self._early_lock = threading.Lock()
-        self.raw_requests: dict[str, RawHandler] = {}
-        self._raw_markers: tuple[bytes, ...] = ()
-
-    def raw_request(self, method: str, handler: RawHandler) -> None:
-        """Answer ``method`` with ``handler(params_json)`` (see the module docstring)."""
-        self.raw_requests[method] = handler
-        self._raw_markers = tuple(json.dumps(m).encode() for m in self.raw_requests)
-
-    def note_cancel(self, msg_id) -> None:
-        with self._early_lock:
-            self.cancelled_early.add(msg_id)
-
-    def _take(self, msg_id) -> bool:
-        with self._early_lock:
-            if msg_id in self.cancelled_early:
-                self.cancelled_early.discard(msg_id)
-                return True
-        return False
-
-    def _handle_request(self, msg_id, method_name, params):
-        if self._take(msg_id):
-            log.debug("request %s (%s) was cancelled before it ran", msg_id, method_name)
-            self._send_response(
-                msg_id, error=JsonRpcRequestCancelled(f'Request with id "{msg_id}" is canceled').to_response_error()
-            )
-            return
-        super()._handle_request(msg_id, method_name, params)
-
-    def _handle_cancel_notification(self, msg_id):
-        # the cancellation arrives (in order) after its request: forget the early note either way
-        self._take(msg_id)
-        if msg_id in self._request_futures:
-            super()._handle_cancel_notification(msg_id)
-
-    # ---- messages as bytes -------------------------------------------------------------
+class CancelAwareProtocol(SeamProtocol):
+    """The server's protocol: pygls' with the seam's hooks (``pygls_seam.SeamProtocol``), and the
+    messages handled from their bytes (the raw path for requests that have a raw handler)."""
 
     def handle_body(self, body: bytes) -> None:
         """One message from the client, on the event loop: the raw path, else pygls'."""
@@ -100,17 +63,9 @@ class CancelAwareProtocol(LanguageServerProtocol):
     def _handle_body(self, body: bytes) -> None:
         if self._raw_markers and any(marker in body for marker in self._raw_markers) and self._answer_raw(body):
             return
-        try:
-            message = json.loads(body, object_hook=self.structure_message)
-        except JsonRpcException as error:
-            # pygls logs params that do not match the method's types and drops the message; a
-            # request must still be answered, or the client waits for it forever
-            msg_id = _request_id(body)
-            log.warning("invalid message (request id %s): %s", msg_id, error)
-            if msg_id is not None:
-                self._send_response(msg_id, None, error.to_response_error())
-            return
-        self.handle_message(message)
+        message = self.parse_body(body)
+        if message is not None:
+            self.handle_message(message)
 
     def _answer_raw(self, body: bytes) -> bool:
         try:
@@ -118,8 +73,14 @@ class CancelAwareProtocol(LanguageServerProtocol):
             handler = self.raw_requests.get(message.get("method"))
             msg_id = message.get("id")
         except (ValueError, AttributeError):  # UnicodeDecodeError is a ValueError
-            return False  # pygls reports malformed messages
-        if handler is None or not isinstance(msg_id, (int, str)) or self._shutdown or msg_id in self.cancelled_early:
+            return False  # the typed path reports malformed messages
+        if (
+            handler is None
+            or not isinstance(msg_id, (int, str))
+            or self.shut_down
+            or not self.initialized
+            or msg_id in self.cancelled_early
+        ):
             return False
         try:
             result = handler(message.get("params"))
@@ -130,23 +91,6 @@ class CancelAwareProtocol(LanguageServerProtocol):
             return False
         self.send_raw({"jsonrpc": "2.0", "id": msg_id, "result": result})
         return True
-
-    def send_raw(self, message: dict[str, Any]) -> None:
-        """Write a JSON-ready message as is (the framing pygls' ``_send_data`` uses)."""
-        if self.writer is None:
-            log.error("Unable to send data, no available transport!")
-            return
-        body = _encode(message).encode()
-        header = f"Content-Length: {len(body)}\r\nContent-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n"
-        self.writer.write(header.encode() + body)
-
-
-def _request_id(body: bytes) -> int | str | None:
-    try:
-        msg_id = json.loads(body).get("id")
-    except (ValueError, AttributeError):
-        return None
-    return msg_id if isinstance(msg_id, (int, str)) and not isinstance(msg_id, bool) else None
 
 
 class PipeWriter:
@@ -197,12 +141,21 @@ class PipeWriter:
 
 class Framer:
     """Splits the byte stream into message bodies (``Content-Length`` framing, other headers
-    ignored, header names in any case, stray blank lines between messages tolerated)."""
+    ignored, header names in any case, stray blank lines between messages tolerated).
+
+    A framing error (a ``Content-Length`` that is not a number, a line that is not a header
+    where headers are expected) is logged and the stream resynchronises at the next
+    ``Content-Length:`` header: the message it broke is lost, the ones after it are read.
+    """
+
+    #: a body larger than this is a framing error, not a message (2 GiB)
+    MAX_BODY = 1 << 31
 
     def __init__(self) -> None:
         self._buffer = bytearray()
         self._length: int | None = None  # from the headers read so far
         self._body: int | None = None  # the body being read, once the headers ended
+        self.errors = 0
 
     def feed(self, data: bytes) -> list[bytes]:
         buffer = self._buffer
@@ -212,21 +165,41 @@ class Framer:
             if self._body is None:
                 end = buffer.find(b"\n")
                 if end < 0:
+                    if len(buffer) > 8192:  # no header line is this long
+                        self._resync(bytes(buffer[:80]), start=1)
+                        continue
                     return bodies
                 line = bytes(buffer[: end + 1])
-                del buffer[: end + 1]
-                if line.strip():
-                    m = _CONTENT_LENGTH.match(line)
+                m = _CONTENT_LENGTH.match(line)
+                if not line.strip() or (m and int(m.group(1)) <= self.MAX_BODY) or (
+                    not m and not _CONTENT_LENGTH_NAME.match(line) and _HEADER.match(line)
+                ):
+                    del buffer[: end + 1]
                     if m:
                         self._length = int(m.group(1))
-                elif self._length is not None:
-                    self._body, self._length = self._length, None
+                    elif not line.strip() and self._length is not None:
+                        self._body, self._length = self._length, None
+                    continue
+                self._resync(line, start=1)  # the line is still in the buffer: skip past its start
                 continue
             if len(buffer) < self._body:
                 return bodies
             bodies.append(bytes(buffer[: self._body]))
             del buffer[: self._body]
             self._body = None
+
+    def _resync(self, bad: bytes, start: int = 0) -> None:
+        """Drop what cannot be framed, up to the next ``Content-Length`` header."""
+        self.errors += 1
+        self._length = None
+        buffer = self._buffer
+        m = _CONTENT_LENGTH_ANYWHERE.search(buffer, start)
+        if m:
+            dropped = m.start()
+        else:  # keep what follows the last line break: it may start the next header
+            dropped = max(buffer.rfind(b"\n") + 1, len(buffer) - 15, 1)
+        log.error("framing error at %r: skipping %d bytes to the next Content-Length header", bad[:80], dropped)
+        del buffer[:dropped]
 
 
 class MessageReader:

@@ -28,17 +28,22 @@ def init_params(profile: str, options: dict | None = None, root: Path = WORKSPAC
 
 
 async def wait_ready(client: LanguageClient, timeout: float = 60.0) -> dict:
-    """Poll fastapi.serverInfo until the docs are loaded (API objects and a doc index)."""
+    """Wait for the server's "FastAPI docs: ..." log message (sent once the docs are loaded),
+    then return ``fastapi.serverInfo``. Waits for the notification, never sleeps and polls."""
     import asyncio
 
-    deadline = asyncio.get_event_loop().time() + timeout
-    info: dict = {}
-    while asyncio.get_event_loop().time() < deadline:
-        info = await client.workspace_execute_command_async(types.ExecuteCommandParams(command="fastapi.serverInfo"))
-        if info and info.get("apiObjects") and info.get("docsSources"):
-            return info
-        await asyncio.sleep(0.1)
-    return info
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+
+    def loaded() -> bool:
+        return any(m.message.startswith("FastAPI docs:") for m in client.log_messages)
+
+    while not loaded() and loop.time() < deadline:
+        try:
+            await asyncio.wait_for(client.wait_for_notification(types.WINDOW_LOG_MESSAGE), deadline - loop.time())
+        except asyncio.TimeoutError:
+            break
+    return await client.workspace_execute_command_async(types.ExecuteCommandParams(command="fastapi.serverInfo")) or {}
 
 
 @pytest_lsp.fixture(

@@ -17,7 +17,8 @@ from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 from pygls.workspace.text_document import TextDocument
 
-from fastapi_docs_lsp.documents import SyncedDocument, SyncedWorkspace, split_lines
+from fastapi_docs_lsp.documents import split_lines
+from fastapi_docs_lsp.pygls_seam import SyncedDocument, SyncedWorkspace
 
 from ..fuzz.strategies import MODULE_NAMES, MODULES, Edit, apply_edit, edits, examples, generate, lsp_lines
 

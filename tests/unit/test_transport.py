@@ -147,13 +147,14 @@ def test_a_raw_request_cancelled_before_its_turn_is_not_run(served):
     assert "result" not in answer or answer["result"] is None
 
 
-def test_no_raw_answers_after_shutdown(served):
+def test_requests_after_shutdown_get_invalid_request(served):
     ls, out = served
     ls.protocol.handle_body(frame("shutdown", None, 91))
     assert out.response(91) is not None
     line, col = positions()[0]
     ls.protocol.handle_body(frame("textDocument/hover", hover_params(line, col), 92))
-    assert out.response(92) is None
+    answer = out.response(92)
+    assert answer is not None and answer["error"]["code"] == -32600  # InvalidRequest, not a hover
 
 
 def _stream(bodies: list[bytes]) -> bytes:

@@ -80,6 +80,7 @@ class Project:
         self.generation = 0  # bumps whenever db/docs change, so cached analyses refresh
         self.analyses_made = 0
         self.loaded = threading.Event()
+        self._when_loaded: list[Callable[[], None]] = []
         # rendered hovers by what they depend on (symbol, options), for the current generation
         self._hovers: dict[tuple[Any, ...], str | None] = {}
         self._hovers_generation = -1
@@ -126,7 +127,14 @@ class Project:
         except Exception:  # keep serving with whatever loaded
             log.exception("loading the FastAPI docs failed; continuing with what is available")
         finally:
-            self.loaded.set()
+            with self._lock:
+                self.loaded.set()
+                callbacks, self._when_loaded = self._when_loaded, []
+            for callback in callbacks:
+                try:
+                    callback()
+                except Exception:
+                    log.exception("a callback waiting for the docs failed")
 
     def _load_api(self, env: PythonEnv) -> ApiDB | None:
         """The API docs of the environment's fastapi/starlette (cached, or extracted now)."""
@@ -183,11 +191,27 @@ class Project:
 
         return with_language(docs, self.docs_language, warm=True)
 
-    def wait_for_docs(self, timeout: float = 10.0) -> Any:
-        """The doc index, waiting up to ``timeout`` seconds for a first load still under way."""
-        if self.docs is None:
-            self.loaded.wait(timeout=timeout)
+    def wait_for_docs(self, timeout: float = 5.0) -> Any:
+        """The doc index, waiting up to ``timeout`` seconds for a first load still under way.
+
+        Only a worker thread waits: on a thread running an event loop this returns at once (the
+        server's handlers wait with ``FastAPIDocsServer.wait_for_docs``, which does not block).
+        """
+        if self.docs is None and not self.loaded.is_set():
+            if _on_event_loop():
+                log.debug("wait_for_docs on the event loop: not waiting")
+            else:
+                self.loaded.wait(timeout=timeout)
         return self.docs
+
+    def when_loaded(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` once the first load finished: now if it has (any thread), else
+        from the loading thread when it does."""
+        with self._lock:
+            if not self.loaded.is_set():
+                self._when_loaded.append(callback)
+                return
+        callback()
 
     def apply_settings(self, settings: Settings) -> bool:
         """Use new settings; returns True when a reload is needed."""
@@ -319,6 +343,16 @@ class Project:
             "cacheDir": str(cache_dir()),
             "problems": (env.problems if env else []) + self.messages,
         }
+
+
+def _on_event_loop() -> bool:
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+        return True
+    except RuntimeError:
+        return False
 
 
 def _own_version() -> str:

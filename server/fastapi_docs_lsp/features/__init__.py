@@ -21,6 +21,7 @@ def register_all(server: FastAPIDocsServer) -> None:
             module = importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:
             if exc.name == f"{__name__}.{name}":
+                log.warning("feature module %r is missing: its features are not available", name)
                 continue
             raise
         module.register(server)

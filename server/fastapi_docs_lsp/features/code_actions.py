@@ -12,6 +12,7 @@ import logging
 from lsprotocol import types
 
 from ..core.routes import Span
+from ..server import FastAPIDocsServer, needs_docs
 from .commands import OPEN_REFERENCE
 from .diagnostics import compute, to_lsp
 from .positions import client_range, encoding_of, line_text, to_code_points
@@ -27,7 +28,7 @@ def _wanted(only: list[str] | None, kind: str) -> bool:
     return any(kind == k or kind.startswith(k + ".") or k == "" for k in only)
 
 
-def code_actions(ls, params: types.CodeActionParams) -> list[types.CodeAction]:
+def code_actions(ls: FastAPIDocsServer, params: types.CodeActionParams) -> list[types.CodeAction]:
     uri = params.text_document.uri
     got = compute(ls, uri)
     if got is None:
@@ -85,12 +86,13 @@ def code_actions(ls, params: types.CodeActionParams) -> list[types.CodeAction]:
     return out
 
 
-def register(server) -> None:
+def register(server: FastAPIDocsServer) -> None:
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(code_action_kinds=[QUICKFIX], resolve_provider=False),
     )
-    def code_action(ls, params: types.CodeActionParams):
+    @needs_docs()
+    def code_action(ls: FastAPIDocsServer, params: types.CodeActionParams):
         try:
             return code_actions(ls, params) or None
         except Exception:

@@ -8,6 +8,7 @@ from typing import Any
 from lsprotocol import types
 
 from ..core.references import reference_payload, symbol_occurrence
+from ..server import FastAPIDocsServer, needs_docs
 from .positions import encoding_of, line_text, to_code_points
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ def _get(obj: Any, key: str) -> Any:
     return getattr(obj, key, None)
 
 
-def occurrence_from_args(ls, arg: Any):
+def occurrence_from_args(ls: FastAPIDocsServer, arg: Any):
     """Find the symbol for ``{"uri", "position"}`` or ``{"symbol", "param"?}`` arguments."""
     if isinstance(arg, str):
         return symbol_occurrence(arg)
@@ -51,7 +52,7 @@ def occurrence_from_args(ls, arg: Any):
     return analysis.at(line, col)
 
 
-def open_reference(ls, arg: Any) -> dict[str, Any] | None:
+def open_reference(ls: FastAPIDocsServer, arg: Any) -> dict[str, Any] | None:
     occ = occurrence_from_args(ls, arg)
     if occ is None:
         return None
@@ -62,7 +63,7 @@ def open_reference(ls, arg: Any) -> dict[str, Any] | None:
     return payload
 
 
-def show_document(ls, payload: dict[str, Any]) -> None:
+def show_document(ls: FastAPIDocsServer, payload: dict[str, Any]) -> None:
     if not ls.client_supports("window", "show_document"):
         log.info("client cannot show documents; open %s", payload["url"])
         return
@@ -82,11 +83,11 @@ def show_document(ls, payload: dict[str, Any]) -> None:
     try:
         ls.window_show_document(params)
     except Exception as exc:
-        log.info("window/showDocument failed: %s", exc)
+        log.info("window/showDocument failed: %s", exc, exc_info=True)
 
 
-def search_docs(ls, args: Any) -> list[dict[str, Any]]:
-    docs = ls.project.wait_for_docs()
+def search_docs(ls: FastAPIDocsServer, args: Any) -> list[dict[str, Any]]:
+    docs = ls.project.docs
     if docs is None:
         return []
     from ..core.docs.index import search_payload
@@ -94,17 +95,20 @@ def search_docs(ls, args: Any) -> list[dict[str, Any]]:
     return search_payload(docs, list(args) if isinstance(args, (list, tuple)) else [args])
 
 
-def register(server) -> None:
+def register(server: FastAPIDocsServer) -> None:
+    # both wait (asynchronously) for a first load of the docs still under way
     @server.command(SEARCH_DOCS)
-    def _search(ls, *args) -> list[dict[str, Any]]:
+    @needs_docs()
+    def _search(ls: FastAPIDocsServer, *args) -> list[dict[str, Any]]:
         return search_docs(ls, _unwrap(args))
 
     @server.command(OPEN_REFERENCE)
-    def _open(ls, *args) -> dict[str, Any] | None:
+    @needs_docs()
+    def _open(ls: FastAPIDocsServer, *args) -> dict[str, Any] | None:
         return open_reference(ls, _arg(_unwrap(args)))
 
     @server.command(SERVER_INFO)
-    def _info(ls, *args) -> dict[str, Any]:
+    def _info(ls: FastAPIDocsServer, *args) -> dict[str, Any]:
         return ls.project.info()
 
 

@@ -19,6 +19,7 @@ from lsprotocol import types
 from ..core.analysis import ModuleAnalysis
 from ..core.completion import Completion, CompletionOptions, Item, Snapshot, complete, documentation, warm_documentation
 from ..core.completion_scan import LineMap
+from ..server import FastAPIDocsServer, needs_docs
 from .positions import encoding_of, line_text, to_client, to_code_points
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ class ClientFeatures:
     deprecated_property: bool
 
 
-def client_features(ls) -> ClientFeatures:
+def client_features(ls: FastAPIDocsServer) -> ClientFeatures:
     item = ls.client_supports  # shorthand
     resolve = ls.client_capability("text_document", "completion", "completion_item", "resolve_support", "properties") or []
     tag_support = ls.client_capability("text_document", "completion", "completion_item", "tag_support", "value_set") or []
@@ -66,7 +67,7 @@ def client_features(ls) -> ClientFeatures:
     )
 
 
-def document_snapshot(ls, uri: str, doc, text: str) -> Snapshot:
+def document_snapshot(ls: FastAPIDocsServer, uri: str, doc, text: str) -> Snapshot:
     """The analysis to complete with: this version's if made, else the previous one, line-mapped."""
     project = ls.project
     path = ls.path_of(uri)
@@ -90,7 +91,7 @@ def to_lsp(item: Item, result: Completion, features: ClientFeatures, lines: list
     start = types.Position(line=result.line, character=to_client(text, result.start, encoding))
     end = types.Position(line=result.line, character=to_client(text, result.end, encoding))
     snippet = features.snippets and item.snippet is not None
-    new_text = item.snippet if snippet else item.insert
+    new_text = (item.snippet if snippet else item.insert) or ""
     edit: types.TextEdit | types.InsertReplaceEdit
     if features.insert_replace and result.replace_end > result.end:
         replace_end = types.Position(line=result.line, character=to_client(text, result.replace_end, encoding))
@@ -133,10 +134,10 @@ def to_lsp(item: Item, result: Completion, features: ClientFeatures, lines: list
     )
 
 
-def register(server) -> None:
+def register(server: FastAPIDocsServer) -> None:
     features_cache: dict[int, ClientFeatures] = {}
 
-    def features_of(ls) -> ClientFeatures:
+    def features_of(ls: FastAPIDocsServer) -> ClientFeatures:
         key = id(ls.client_capabilities)
         found = features_cache.get(key)
         if found is None:
@@ -160,7 +161,8 @@ def register(server) -> None:
         types.TEXT_DOCUMENT_COMPLETION,
         types.CompletionOptions(trigger_characters=TRIGGER_CHARACTERS, resolve_provider=True),
     )
-    def completion(ls, params: types.CompletionParams) -> types.CompletionList:
+    @needs_docs()
+    def completion(ls: FastAPIDocsServer, params: types.CompletionParams) -> types.CompletionList:
         empty = types.CompletionList(is_incomplete=False, items=[])
         if not ls.settings.completion.enabled:
             return empty
@@ -200,7 +202,8 @@ def register(server) -> None:
         )
 
     @server.feature(types.COMPLETION_ITEM_RESOLVE)
-    def resolve(ls, item: types.CompletionItem) -> types.CompletionItem:
+    @needs_docs()
+    def resolve(ls: FastAPIDocsServer, item: types.CompletionItem) -> types.CompletionItem:
         if item.documentation is not None or not isinstance(item.data, dict):
             return item
         markdown = features_of(ls).markdown

@@ -11,12 +11,13 @@ from typing import Any
 
 from lsprotocol import types
 
-from ..transport import DECLINE
+from ..pygls_seam import DECLINE
+from ..server import FastAPIDocsServer, needs_docs
 from .navigation import route_hover
 from .positions import encoding_of, line_text, to_client, to_code_points
 
 
-def hover_result(ls, uri: str, line: int, character: int) -> dict[str, Any] | None:
+def hover_result(ls: FastAPIDocsServer, uri: str, line: int, character: int) -> dict[str, Any] | None:
     """The LSP ``Hover`` for a position, as JSON (None: nothing FastAPI there)."""
     card = route_hover(ls, uri, line, character)  # a test-client call's URL: the route it reaches
     if card is not None:
@@ -43,7 +44,9 @@ def hover_result(ls, uri: str, line: int, character: int) -> dict[str, Any] | No
     }
 
 
-def _raw_hover(ls, params: Any) -> Any:
+def _raw_hover(ls: FastAPIDocsServer, params: Any) -> Any:
+    if not ls.docs_ready():
+        return DECLINE  # the typed handler waits for the docs (without blocking the loop)
     uri = params["textDocument"]["uri"]
     line, character = params["position"]["line"], params["position"]["character"]
     if not (isinstance(uri, str) and type(line) is int and type(character) is int and line >= 0 and character >= 0):
@@ -51,9 +54,10 @@ def _raw_hover(ls, params: Any) -> Any:
     return hover_result(ls, uri, line, character)
 
 
-def register(server) -> None:
+def register(server: FastAPIDocsServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
-    def hover(ls, params: types.HoverParams) -> dict[str, Any] | None:
+    @needs_docs()
+    def hover(ls: FastAPIDocsServer, params: types.HoverParams) -> dict[str, Any] | None:
         return hover_result(ls, params.text_document.uri, params.position.line, params.position.character)
 
     server.raw_request(types.TEXT_DOCUMENT_HOVER, lambda params: _raw_hover(server, params))

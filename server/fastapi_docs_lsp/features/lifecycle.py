@@ -8,25 +8,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-
 from lsprotocol import types
+
+from ..server import FastAPIDocsServer
 
 log = logging.getLogger(__name__)
 
 
-def register(server) -> None:
+def register(server: FastAPIDocsServer) -> None:
     @server.feature(types.INITIALIZE)
-    def initialize(ls, params: types.InitializeParams) -> None:
-        ls.setup(params)
+    def initialize(ls: FastAPIDocsServer, params: types.InitializeParams) -> None:
+        ls.setup(params)  # loading starts here, from initializationOptions
 
     @server.feature(types.INITIALIZED)
-    async def initialized(ls, params: types.InitializedParams) -> None:
+    async def initialized(ls: FastAPIDocsServer, params: types.InitializedParams) -> None:
         ls.loop = asyncio.get_running_loop()
-        await ls.fetch_configuration()
-        ls.start_loading()
+        # progress for the load under way, and the settings (a reload only if they differ)
+        await asyncio.gather(ls.show_load_progress(), ls.fetch_configuration())
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
-    async def did_change_configuration(ls, params: types.DidChangeConfigurationParams) -> None:
+    async def did_change_configuration(ls: FastAPIDocsServer, params: types.DidChangeConfigurationParams) -> None:
         if ls.client_supports("workspace", "configuration"):
             await ls.fetch_configuration()
         elif params.settings:
@@ -34,24 +35,24 @@ def register(server) -> None:
         ls.document_event("configuration", params)
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-    def did_open(ls, params: types.DidOpenTextDocumentParams) -> None:
+    def did_open(ls: FastAPIDocsServer, params: types.DidOpenTextDocumentParams) -> None:
         ls.document_event("open", params)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-    def did_change(ls, params: types.DidChangeTextDocumentParams) -> None:
+    def did_change(ls: FastAPIDocsServer, params: types.DidChangeTextDocumentParams) -> None:
         ls.document_event("change", params)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
-    def did_save(ls, params: types.DidSaveTextDocumentParams) -> None:
+    def did_save(ls: FastAPIDocsServer, params: types.DidSaveTextDocumentParams) -> None:
         ls.project.file_changed(ls.path_of(params.text_document.uri))
         ls.document_event("save", params)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
-    def did_close(ls, params: types.DidCloseTextDocumentParams) -> None:
+    def did_close(ls: FastAPIDocsServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.project.forget(ls.path_of(params.text_document.uri))
         ls.document_event("close", params)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
-    def did_change_watched_files(ls, params: types.DidChangeWatchedFilesParams) -> None:
+    def did_change_watched_files(ls: FastAPIDocsServer, params: types.DidChangeWatchedFilesParams) -> None:
         for change in params.changes:
             ls.project.file_changed(ls.path_of(change.uri))

@@ -88,8 +88,7 @@ def route_index(ls: FastAPIDocsServer, create: bool = True) -> RouteIndex | None
     project = ls.project
 
     def stamp_for(path: str) -> tuple:
-        docs = getattr(ls.workspace, "text_documents", {})
-        doc = docs.get(Path(path).as_uri())
+        doc = ls.open_document_at(path)
         if doc is not None:
             return ("open", doc.version, len(doc.source))
         return file_stamp(path)
@@ -232,7 +231,7 @@ def workspace_symbols(ls: FastAPIDocsServer, query: str, token=None) -> list[typ
         if not route_matches_query(route, query):
             continue
         uri = Path(entry.path).as_uri()
-        doc = getattr(ls.workspace, "text_documents", {}).get(uri)
+        doc = ls.open_document_at(entry.path)
         encoding = encoding_of(doc) if doc is not None else types.PositionEncodingKind.Utf16
         _, selection = _route_range(entry.lines, route, encoding)
         out.append(
