@@ -16,7 +16,7 @@ import bisect
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .parsing import Chunk, normalize_newlines, parse_module
+from .parsing import Chunk, clean_source, parse_module
 
 ROOT_PACKAGES = ("fastapi", "starlette")
 
@@ -284,7 +284,7 @@ class _Analyzer:
         seen: frozenset[str],
         is_package: bool = False,
     ) -> None:
-        self.lines = normalize_newlines(text.replace("\x00", " ")).split("\n")
+        self.lines = clean_source(text).split("\n")
         self.module_name = module_name
         self.is_package = is_package
         self.db = db
@@ -404,6 +404,10 @@ class _Analyzer:
             for target in stmt.targets:
                 if isinstance(target, ast.Name):
                     scope.bind(target.id, line, ref)
+        elif type(stmt).__name__ == "TypeAlias":  # `type X = ...` parsed natively (3.12+)
+            name = stmt.name  # type: ignore[attr-defined]
+            if isinstance(name, ast.Name):
+                scope.bind(name.id, line, self._value_ref(stmt.value, scope, line))  # type: ignore[attr-defined]
         elif isinstance(stmt, ast.AnnAssign):
             if isinstance(stmt.target, ast.Name):
                 ref = self._annotation_ref(stmt.annotation, scope, line)

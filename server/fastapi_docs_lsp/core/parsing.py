@@ -18,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from .background import pause_point
+from .lowering import lower
 
 _CONTINUATION = re.compile(r"^(?:else\b|elif\b|except\b|finally\b|case\b|[)\]}])")
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
@@ -220,8 +221,19 @@ def _bracket_closers(line: str) -> str:
 
 
 def _parse(text: str) -> ast.Module | None:
+    """The exact tree of ``text``: parsed as is, or lowered first when the interpreter's grammar
+    is older than the text's (``lowering``: positions are kept)."""
     try:
         return ast.parse(text)
+    except SyntaxError:
+        pass
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    lowered = lower(text)
+    if lowered is None:
+        return None
+    try:
+        return ast.parse(lowered)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
@@ -281,7 +293,20 @@ def _parse_chunk(text: str) -> tuple[ast.Module | None, bool]:
     tree = _parse(text)
     if tree is not None:
         return tree, False
-    return _repair(text.split("\n")), True
+    return _repair((lower(text) or text).split("\n")), True
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_source(text: str) -> str:
+    """The text the parser and the analysis read: NULs -> spaces, lone surrogates (which UTF-8
+    cannot encode, so ``ast`` rejects the whole chunk) -> U+FFFD, line ends -> LF. Every
+    replacement is one code point for one, so columns (and UTF-16 offsets) do not move."""
+    text = text.replace("\x00", " ")
+    if not text.isascii() and _SURROGATE.search(text):
+        text = _SURROGATE.sub("\ufffd", text)
+    return normalize_newlines(text)
 
 
 def normalize_newlines(text: str) -> str:
@@ -299,7 +324,7 @@ def parse_module(text: str, visit: Callable[[Chunk, ast.Module], None] | None = 
     can do a first pass over the module without parsing again what the cache could not keep.
     Only one chunk's tree (plus what the cache keeps) is alive at a time.
     """
-    text = normalize_newlines(text.replace("\x00", " "))
+    text = clean_source(text)
     lines = text.split("\n")
     ranges = split_chunks(lines)
     chunks: list[Chunk] = []
