@@ -13,10 +13,15 @@ from __future__ import annotations
 
 import ast
 import bisect
+import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .parsing import Chunk, clean_source, parse_module
+from .parsing import Chunk, _trees, chunk_starts, clean_source, parse_range, ranges_of, resplit
+
+log = logging.getLogger(__name__)
 
 ROOT_PACKAGES = ("fastapi", "starlette")
 
@@ -84,30 +89,72 @@ class Scope:
     children: list[Scope] = field(default_factory=list)
     _child_starts: list[int] | None = None  # start lines of ``children``, built on first look-up
     base: str | None = None  # for a class scope: the FastAPI class it derives from
+    col: int = -1  # column of the def that opens the scope
+    log: list[tuple[str, int, Ref | None]] | None = None  # module scope: bindings being recorded
 
     def bind(self, name: str, line: int, ref: Ref | None) -> None:
         self.bindings.setdefault(name, []).append((line, ref))
+        if self.log is not None:
+            self.log.append((name, line, ref))
 
 
-@dataclass(slots=True)
 class ModuleAnalysis:
-    lines: list[str]
-    occurrences: list[Occurrence]
-    module_scope: Scope
-    chunks: list[Chunk]
-    star_imports: tuple[str, ...] = ()
-    is_package: bool = False  # the module is a package's __init__
-    _by_line: dict[int, list[Occurrence]] = field(default_factory=dict)
+    """The analysis of one version of a module.
 
-    def __post_init__(self) -> None:
-        for occ in self.occurrences:
-            self._by_line.setdefault(occ.line, []).append(occ)
-        for occs in self._by_line.values():
-            occs.sort(key=lambda o: (o.start, -o.end))
+    Its occurrences live in per-chunk parts shared with the analyses of other versions (see
+    ``analyze``): ``at`` looks only in the chunk under the cursor, and ``occurrences`` (every
+    occurrence, in the module's order) is built on first use."""
+
+    __slots__ = ("lines", "module_scope", "chunks", "star_imports", "is_package", "_occurrences", "_by_line", "_parts", "_part_starts")
+
+    def __init__(
+        self,
+        lines: list[str],
+        occurrences: list[Occurrence] | None,
+        module_scope: Scope,
+        chunks: list[Chunk],
+        star_imports: tuple[str, ...] = (),
+        is_package: bool = False,
+        parts: list[_Part] | None = None,
+    ) -> None:
+        self.lines = lines
+        self.module_scope = module_scope
+        self.chunks = chunks
+        self.star_imports = star_imports
+        self.is_package = is_package  # the module is a package's __init__
+        self._parts = parts or []
+        self._part_starts = [p.start for p in self._parts]
+        self._occurrences = occurrences
+        self._by_line: dict[int, list[Occurrence]] | None = None
+        if occurrences is not None:
+            self._by_line = _index_by_line(occurrences)
+
+    @property
+    def occurrences(self) -> list[Occurrence]:
+        if self._occurrences is None:
+            occs: list[Occurrence] = []
+            for part in self._parts:
+                shift = part.start - part.result.base
+                if shift:
+                    occs.extend(_shifted(o, shift) for o in part.result.occs)
+                else:
+                    occs.extend(part.result.occs)
+            self._occurrences = occs
+        return self._occurrences
+
+    def _line_occurrences(self, line: int) -> tuple[list[Occurrence] | None, int]:
+        if self._by_line is not None:
+            return self._by_line.get(line), 0
+        idx = bisect.bisect_right(self._part_starts, line) - 1
+        if idx < 0:
+            return None, 0
+        part = self._parts[idx]
+        shift = part.start - part.result.base
+        return part.result.by_line().get(line - shift), shift
 
     def at(self, line: int, col: int) -> Occurrence | None:
         """The occurrence under the cursor (a cursor just after a name counts too)."""
-        occs = self._by_line.get(line)
+        occs, shift = self._line_occurrences(line)
         if not occs:
             return None
         best = None
@@ -118,7 +165,10 @@ class ModuleAnalysis:
         if best is None:
             for occ in occs:
                 if occ.end == col:
-                    return occ
+                    best = occ
+                    break
+        if best is not None and shift:
+            return _shifted(best, shift)
         return best
 
     def exported(self, name: str) -> Ref | None:
@@ -274,6 +324,22 @@ def innermost_scope(scope: Scope, line: int) -> Scope:
 # the analysis passes
 
 
+class _Names:
+    """The module's interesting names plus a chunk's own, without copying the module's."""
+
+    __slots__ = ("shared", "own")
+
+    def __init__(self, shared: set[str]) -> None:
+        self.shared = shared
+        self.own: set[str] = set()
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.own or name in self.shared
+
+    def add(self, name: str) -> None:
+        self.own.add(name)
+
+
 class _Analyzer:
     def __init__(
         self,
@@ -284,7 +350,8 @@ class _Analyzer:
         seen: frozenset[str],
         is_package: bool = False,
     ) -> None:
-        self.lines = clean_source(text).split("\n")
+        self.text = clean_source(text)
+        self.lines = self.text.split("\n")
         self.module_name = module_name
         self.is_package = is_package
         self.db = db
@@ -294,8 +361,12 @@ class _Analyzer:
         self.star_imports: list[str] = []
         self.occurrences: list[Occurrence] = []
         self._offset = 0  # line offset of the chunk being visited
-        self._interesting: set[str] | None = None
+        self._interesting: _Names | None = None
         self._scope_of: dict[tuple[int, int], Scope] = {}
+        # what the chunk being analysed depends on, for reusing its results in later versions
+        self._deps: set[str] = set()  # names looked up (any scope)
+        self._calls: list[tuple[str, tuple, object]] = []  # resolver calls and their answers
+        self._module_interesting: set[str] = {"super", "cast"}  # module names bound to something
 
     # ---- positions ---------------------------------------------------------------
 
@@ -314,6 +385,30 @@ class _Analyzer:
         if end > start:
             self.occurrences.append(Occurrence(line, start, end, target, kind, **extra))
 
+    def _exported_ref(self, module: str, name: str) -> Ref | None:
+        assert self.resolver is not None
+        ref = self.resolver.exported_ref(module, name, self.seen)
+        self._calls.append(("exported_ref", (module, name), ref))
+        return ref
+
+    def _is_module(self, module: str) -> bool:
+        assert self.resolver is not None
+        found = self.resolver.is_module(module)
+        self._calls.append(("is_module", (module,), found))
+        return found
+
+    def calls_still_hold(self, calls: list[tuple[str, tuple, object]]) -> bool:
+        """True when the resolver answers ``calls`` as it did (other modules may have changed)."""
+        if not calls:
+            return True
+        if self.resolver is None:
+            return False
+        for method, args, answer in calls:
+            now = self.resolver.exported_ref(*args, self.seen) if method == "exported_ref" else self.resolver.is_module(*args)
+            if now != answer:
+                return False
+        return True
+
     # ---- pass 1: bindings ----------------------------------------------------------
 
     def bind_chunk(self, chunk: Chunk, tree: ast.Module) -> None:
@@ -323,7 +418,7 @@ class _Analyzer:
     def _new_scope(self, kind: str, node: ast.AST, parent: Scope) -> Scope:
         start = self.line_of(node)
         end = self._offset + (getattr(node, "end_lineno", None) or node.lineno)  # type: ignore[attr-defined]
-        scope = Scope(kind, start, end, parent=parent)
+        scope = Scope(kind, start, end, parent=parent, col=node.col_offset)  # type: ignore[attr-defined]
         parent.children.append(scope)
         self._scope_of[self._node_key(node)] = scope
         return scope
@@ -366,8 +461,8 @@ class _Analyzer:
                 for alias in stmt.names:
                     if alias.name == "*":
                         continue
-                    ref = self.resolver.exported_ref(module, alias.name, self.seen)
-                    if ref is None and self.resolver.is_module(f"{module}.{alias.name}"):
+                    ref = self._exported_ref(module, alias.name)
+                    if ref is None and self._is_module(f"{module}.{alias.name}"):
                         # `from app.routers import items` then `items.router`: a workspace module
                         ref = Ref("wsmod", f"{module}.{alias.name}")
                     scope.bind(alias.asname or alias.name, line, ref)
@@ -493,13 +588,14 @@ class _Analyzer:
 
     def _eval(self, node: ast.expr, scope: Scope, line: int) -> Ref | None:
         if isinstance(node, ast.Name):
+            self._deps.add(node.id)
             return lookup(scope, node.id, line, tuple(self.star_imports), self.db)
         if isinstance(node, ast.Attribute):
             base = self._eval(node.value, scope, line)
             if base is None:
                 return None
             if base.kind == "wsmod":
-                return self.resolver.exported_ref(base.path, node.attr, self.seen) if self.resolver else None
+                return self._exported_ref(base.path, node.attr) if self.resolver else None
             return member_ref(_attr_value(base, self.db), node.attr, self.db)
         if isinstance(node, ast.Call):
             if isinstance(node.func, ast.Name) and node.func.id == "super":
@@ -526,36 +622,47 @@ class _Analyzer:
 
     # ---- pass 2: occurrences -------------------------------------------------------
 
-    def _interesting_names(self) -> set[str] | None:
-        """Names bound to something FastAPI in any scope (None: anything may be, e.g. star imports)."""
-        if self.star_imports:
-            return None
-        names: set[str] = {"super", "cast"}
-        stack = [self.module_scope]
-        while stack:
-            scope = stack.pop()
-            stack.extend(scope.children)
-            for name, entries in scope.bindings.items():
-                if any(ref is not None for _, ref in entries):
-                    names.add(name)
-        return names
-
     def _boring(self, node: ast.expr) -> bool:
         """True when the chain ``a.b.c(...)`` starts from a name that cannot be FastAPI."""
         while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
             node = node.func if isinstance(node, ast.Call) else node.value
-        return isinstance(node, ast.Name) and self._interesting is not None and node.id not in self._interesting
+        if isinstance(node, ast.Name):
+            self._deps.add(node.id)
+            return self._interesting is not None and node.id not in self._interesting
+        return False
 
-    def collect_all(self, chunks: list[Chunk]) -> None:
-        self._interesting = self._interesting_names()
-        for chunk in chunks:
-            tree = chunk.tree  # cached, or parsed again: one chunk's tree alive at a time
-            if tree is None:
-                continue
-            self._offset = chunk.start_line
+    def collect_chunk(self, start: int, tree: ast.Module, scopes: list[Scope]) -> list[Occurrence]:
+        """Pass 2 over one chunk (whose defs opened ``scopes``): its occurrences."""
+        interesting: _Names | None = None
+        if not self.star_imports:
+            # names bound to something FastAPI: in the module, or in this chunk's own scopes
+            interesting = _Names(self._module_interesting)
+            stack = list(scopes)
+            while stack:
+                sc = stack.pop()
+                stack.extend(sc.children)
+                self._scope_of[(sc.start, sc.col)] = sc
+                for name, entries in sc.bindings.items():
+                    if any(ref is not None for _, ref in entries):
+                        interesting.add(name)
+        else:
+            stack = list(scopes)
+            while stack:
+                sc = stack.pop()
+                stack.extend(sc.children)
+                self._scope_of[(sc.start, sc.col)] = sc
+        self._interesting = interesting
+        self._offset = start
+        self.occurrences = []
+        try:
             for stmt in tree.body:
                 self._collect(stmt, self.module_scope)
-            del tree
+        except RecursionError:
+            log.warning("analysis: statement nested too deeply at line %d; its occurrences are partial", start + 1)
+        occs = self.occurrences
+        self.occurrences = []
+        self._scope_of = {}
+        return occs
 
     def _collect(self, node: ast.AST, scope: Scope) -> None:
         """Visit ``node`` recording occurrences; entering defs switches to their scope.
@@ -709,6 +816,7 @@ class _Analyzer:
             for alias in node.names:
                 if alias.name == "*":
                     continue
+                self._deps.add(alias.asname or alias.name)
                 ref = lookup(scope, alias.asname or alias.name, line, (), self.db)
                 if ref is not None and ref.kind == "inst":
                     a_line = self._offset + alias.lineno - 1
@@ -723,6 +831,7 @@ class _Analyzer:
         return "name"
 
     def _collect_name(self, node: ast.Name, scope: Scope) -> None:
+        self._deps.add(node.id)
         if self._interesting is not None and node.id not in self._interesting:
             return
         line = self.line_of(node)
@@ -740,6 +849,7 @@ class _Analyzer:
     def _instance_name(self, name: str, line: int, byte_col: int, scope: Scope) -> None:
         if name in ("self", "cls"):
             return
+        self._deps.add(name)
         ref = lookup(scope, name, line, (), self.db)
         if ref is not None and ref.kind == "inst":
             self.add(line, byte_col, byte_col + len(name.encode("utf-8")), ref.path, "instance", instance_of=ref.path)
@@ -828,6 +938,135 @@ def _is_status(path: str) -> bool:
     return head.endswith("status") and (name.startswith("HTTP_") or name.startswith("WS_"))
 
 
+class ChunkResult:
+    """What the analysis found in one chunk, in the line numbers of the module version that made
+    it (``base``: the chunk's first line then). Later versions in which the chunk's text is
+    unchanged reuse it, shifted, unless a name it depends on is bound differently.
+
+    ``entries``: the module-level bindings the chunk makes; ``deps``: every name it looked up;
+    ``calls``: the workspace resolver's answers it used; ``occs``: its occurrences."""
+
+    __slots__ = ("key", "repaired", "parsed", "nranges", "base", "entries", "bound", "deps", "calls", "occs", "_by_line")
+
+    def __init__(self, key, repaired: bool, parsed: bool, nranges: int, base: int, entries: list, deps: set[str], calls: list, occs: list[Occurrence]) -> None:
+        self.key = key
+        self.repaired = repaired
+        self.parsed = parsed
+        self.nranges = nranges
+        self.base = base
+        self.entries = entries
+        self.bound = frozenset(name for name, _, _ in entries)
+        self.deps = deps
+        self.calls = calls
+        self.occs = occs
+        self._by_line: dict[int, list[Occurrence]] | None = None
+
+    def by_line(self) -> dict[int, list[Occurrence]]:
+        if self._by_line is None:
+            self._by_line = _index_by_line(self.occs)
+        return self._by_line
+
+    def with_occurrences(self, base: int, occs: list[Occurrence], calls: list) -> ChunkResult:
+        shift = base - self.base
+        entries = [(n, line + shift, r) for n, line, r in self.entries] if shift else self.entries
+        return ChunkResult(self.key, self.repaired, self.parsed, self.nranges, base, entries, self.deps, self.calls + calls, occs)
+
+
+class _Part:
+    """A chunk of one module version: where it starts, its result, and the scopes its defs opened."""
+
+    __slots__ = ("start", "result", "scopes", "first_range")
+
+    def __init__(self, start: int, result: ChunkResult, scopes: list[Scope], first_range: int) -> None:
+        self.start = start
+        self.result = result
+        self.scopes = scopes
+        self.first_range = first_range
+
+
+def _index_by_line(occurrences: list[Occurrence]) -> dict[int, list[Occurrence]]:
+    by_line: dict[int, list[Occurrence]] = {}
+    for occ in occurrences:
+        by_line.setdefault(occ.line, []).append(occ)
+    for occs in by_line.values():
+        occs.sort(key=lambda o: (o.start, -o.end))
+    return by_line
+
+
+def _shifted(occ: Occurrence, shift: int) -> Occurrence:
+    return Occurrence(occ.line + shift, occ.start, occ.end, occ.target, occ.kind, occ.param, occ.instance_of)
+
+
+def _shift_scope(scope: Scope, shift: int, parent: Scope) -> Scope:
+    copy = Scope(
+        scope.kind,
+        scope.start + shift,
+        scope.end + shift,
+        {name: [(line + shift, ref) for line, ref in entries] for name, entries in scope.bindings.items()},
+        parent,
+        base=scope.base,
+        col=scope.col,
+    )
+    copy.children = [_shift_scope(child, shift, copy) for child in scope.children]
+    return copy
+
+
+class _Previous:
+    """The last analysis of a module, kept so that the next version re-analyses only what changed."""
+
+    __slots__ = ("text", "n_lines", "starts", "parts", "analysis", "db", "resolver")
+
+    def __init__(self, text: str, n_lines: int, starts: list[int], parts: list[_Part], analysis: ModuleAnalysis, db, resolver) -> None:
+        self.text = text
+        self.n_lines = n_lines
+        self.starts = starts
+        self.parts = parts
+        self.analysis = analysis
+        self.db = db
+        self.resolver = resolver
+
+
+#: modules whose last analysis is kept for incremental re-analysis
+PREVIOUS_KEPT = 16
+_previous: OrderedDict[tuple, _Previous] = OrderedDict()
+_previous_lock = threading.Lock()
+_module_locks: dict[tuple, threading.Lock] = {}
+_STAR = "*"  # the pseudo-name under which a chunk's `from m import *` is recorded
+
+
+def _changed_span(old: str, new: str) -> tuple[int, int]:
+    """``(prefix, suffix)``: lengths of the longest common prefix and suffix (not overlapping)."""
+    limit = min(len(old), len(new))
+    lo, hi = 0, limit  # common prefix length in [lo, hi]
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if old[lo:mid] == new[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    prefix = lo
+    lo, hi = 0, limit - prefix
+    lo_old, lo_new = len(old), len(new)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if old[lo_old - mid : lo_old - lo] == new[lo_new - mid : lo_new - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return prefix, lo
+
+
+def _sequence(entries: list) -> dict[str, list[Ref | None]]:
+    out: dict[str, list[Ref | None]] = {}
+    for name, _, ref in entries:
+        out.setdefault(name, []).append(ref)
+    return out
+
+
+def _differing(old: dict[str, list], new: dict[str, list]) -> set[str]:
+    return {name for name in old.keys() | new.keys() if old.get(name) != new.get(name)}
+
+
 def analyze(
     text: str,
     *,
@@ -836,36 +1075,199 @@ def analyze(
     resolver: ModuleResolver | None = None,
     seen: frozenset[str] = frozenset(),
     is_package: bool = False,
+    incremental: bool = True,
 ) -> ModuleAnalysis:
     """Analyse a module. Never raises on bad input (syntax errors, NUL bytes, deep nesting).
 
     ``is_package``: the module is a package's ``__init__`` (relative imports count from it).
+
+    Incremental: the last analysis of the same module (same name, docs and resolver) is kept,
+    and a new version re-parses and re-resolves only the chunks (top-level statements) that
+    changed, plus the chunks that use a module-level name whose bindings changed. The result is
+    the same as analysing from scratch (``incremental=False``).
     """
+    key = (module_name, is_package, id(db), id(resolver), seen)
+    with _previous_lock:
+        lock = _module_locks.setdefault(key, threading.Lock())
+    with lock:
+        with _previous_lock:
+            prev = _previous.get(key) if incremental else None
+        if prev is not None and (prev.db is not db or prev.resolver is not resolver):
+            prev = None
+        analysis, state = _analyze(text, module_name, db, resolver, seen, is_package, prev)
+        with _previous_lock:
+            _previous[key] = state
+            _previous.move_to_end(key)
+            while len(_previous) > PREVIOUS_KEPT:
+                old_key, _ = _previous.popitem(last=False)
+                _module_locks.pop(old_key, None)
+    return analysis
+
+
+def forget_previous() -> None:
+    """Drop the analyses kept for incremental re-analysis (tests, memory pressure)."""
+    with _previous_lock:
+        _previous.clear()
+
+
+def _analyze(text, module_name, db, resolver, seen, is_package, prev: _Previous | None) -> tuple[ModuleAnalysis, _Previous]:
     analyzer = _Analyzer(text, module_name, db, resolver, seen | ({module_name} if module_name else set()), is_package)
-    bind_failed = False
+    lines = analyzer.lines
+    clean = analyzer.text
+    n = len(lines)
+    if prev is not None and prev.text == clean:
+        return prev.analysis, prev
+    _trees.new_epoch()
+    old_parts: list[_Part] = []
+    if prev is not None:
+        prefix, suffix = _changed_span(prev.text, clean)
+        first = clean.count("\n", 0, prefix)
+        last = clean.count("\n", 0, len(clean) - suffix)
+        starts, k0, j, k_old = resplit(prev.starts, prev.n_lines, lines, first, n - 1 - last)
+        old_parts = prev.parts
+        delta = n - prev.n_lines
+    else:
+        starts, k0, j, k_old, delta = chunk_starts(lines), 0, 0, 0, 0
+        j = len(starts)
+    ranges = ranges_of(starts, n)
+    old_at: dict[int, int] = {}  # old first range -> index in old_parts
+    for idx, part in enumerate(old_parts):
+        old_at[part.first_range] = idx
 
-    def bind(chunk: Chunk, tree: ast.Module) -> None:
-        nonlocal bind_failed
-        if bind_failed:
-            return
-        try:
-            analyzer.bind_chunk(chunk, tree)
-        except RecursionError:
-            bind_failed = True
+    module_scope = analyzer.module_scope
+    parts: list[_Part] = []
+    early: list[bool] = []  # per part: its occurrences were collected before later chunks were bound
+    reused: list[bool] = []
+    touched: set[str] = set()
+    pending_old: list = []
+    pending_new: list = []
+    old_ptr = 0
+    k = 0
+    while k < len(ranges):
+        start = ranges[k][0]
+        candidate = None
+        shift = 0
+        if k < k0:
+            idx = old_at.get(k)
+            # a repaired chunk looked at the next three ranges to merge with: they must be unchanged
+            if idx is not None and k + (3 if old_parts[idx].result.repaired or isinstance(old_parts[idx].result.key, tuple) else 0) < k0:
+                candidate, shift = idx, 0
+        elif k >= j:
+            idx = old_at.get(k - j + k_old)
+            if idx is not None:
+                candidate, shift = idx, delta
+        if candidate is not None:
+            for q in range(old_ptr, candidate):  # old chunks passed without reuse: removed
+                pending_old.extend(old_parts[q].result.entries)
+            old_ptr = candidate + 1
+            if pending_old or pending_new:
+                touched |= _differing(_sequence(pending_old), _sequence(pending_new))
+                pending_old, pending_new = [], []
+            old = old_parts[candidate]
+            res = old.result
+            if _STAR not in touched and not (res.deps & touched) and analyzer.calls_still_hold(res.calls):
+                # bind pass reused: the module bindings and the def scopes, shifted
+                shift_res = start - res.base
+                for name, line, ref in res.entries:
+                    if name == _STAR:
+                        analyzer.star_imports.append(ref.path)  # type: ignore[union-attr]
+                        continue
+                    module_scope.bindings.setdefault(name, []).append((line + shift_res, ref))
+                    if ref is not None:
+                        analyzer._module_interesting.add(name)
+                if shift:
+                    scopes = [_shift_scope(sc, shift, module_scope) for sc in old.scopes]
+                else:
+                    scopes = old.scopes
+                    for sc in scopes:
+                        sc.parent = module_scope
+                module_scope.children.extend(scopes)
+                parts.append(_Part(start, res, scopes, k))
+                early.append(False)
+                reused.append(True)
+                k += res.nranges
+                continue
+            pending_old.extend(res.entries)
+        part, covered = _fresh_part(analyzer, lines, ranges, k)
+        pending_new.extend(part.result.entries)
+        parts.append(part)
+        early.append(True)
+        reused.append(False)
+        if k < j < k + covered:  # a repaired chunk merged into the unchanged tail: realign
+            j, k_old = k + covered, k_old + (k + covered - j)
+        k += covered
+    for q in range(old_ptr, len(old_parts)):
+        pending_old.extend(old_parts[q].result.entries)
+    if pending_old or pending_new:
+        touched |= _differing(_sequence(pending_old), _sequence(pending_new))
 
-    # pass 1 (bindings) runs as each chunk is parsed; pass 2 (occurrences) needs every binding
-    chunks = parse_module(text, visit=bind)
-    try:
-        if not bind_failed:
-            analyzer.collect_all(chunks)
-    except RecursionError:
-        pass
-    return ModuleAnalysis(
-        lines=analyzer.lines,
-        occurrences=analyzer.occurrences,
-        module_scope=analyzer.module_scope,
+    # pass 2 where needed: occurrences collected before later chunks were bound, or reused ones
+    # that depend on a name bound differently now
+    last_binder: dict[str, int] = {}
+    for idx, part in enumerate(parts):
+        for name in part.result.bound:
+            last_binder[name] = idx
+    star_after = last_binder.get(_STAR, -1)
+    for idx, part in enumerate(parts):
+        res = part.result
+        if reused[idx]:
+            stale = _STAR in touched or bool(res.deps & touched)
+        else:
+            stale = idx < star_after or any(last_binder.get(name, -1) > idx for name in res.deps)
+        if not stale or not res.parsed:
+            continue
+        tree, _ = _trees.lookup(res.key)
+        if tree is None:
+            continue
+        analyzer._deps = set()  # the same names as before: they come from the chunk's text
+        analyzer._calls = []
+        occs = analyzer.collect_chunk(part.start, tree, part.scopes)
+        del tree
+        parts[idx] = _Part(part.start, res.with_occurrences(part.start, occs, analyzer._calls), part.scopes, part.first_range)
+
+    chunks = [Chunk(p.start, p.result.key, p.result.repaired, p.result.parsed) for p in parts]
+    analysis = ModuleAnalysis(
+        lines=lines,
+        occurrences=None,
+        module_scope=module_scope,
         chunks=chunks,
         star_imports=tuple(analyzer.star_imports),
         is_package=is_package,
+        parts=parts,
     )
+    return analysis, _Previous(clean, n, starts, parts, analysis, db, resolver)
 
+
+def _fresh_part(analyzer: _Analyzer, lines: list[str], ranges: list[tuple[int, int]], k: int) -> tuple[_Part, int]:
+    """Parse, bind and collect the chunk starting at range ``k``."""
+    chunk, tree, covered = parse_range(lines, ranges, k)
+    module_scope = analyzer.module_scope
+    analyzer._deps = set()
+    analyzer._calls = []
+    analyzer._scope_of = {}
+    entries: list = []
+    n_children = len(module_scope.children)
+    n_star = len(analyzer.star_imports)
+    occs: list[Occurrence] = []
+    if tree is not None:
+        module_scope.log = entries
+        try:
+            analyzer.bind_chunk(chunk, tree)
+        except RecursionError:
+            log.warning("analysis: statement nested too deeply at line %d; its bindings are partial", chunk.start_line + 1)
+        finally:
+            module_scope.log = None
+        for name, _, ref in entries:
+            if ref is not None:
+                analyzer._module_interesting.add(name)
+        for module in analyzer.star_imports[n_star:]:
+            entries.append((_STAR, chunk.start_line, Ref("star", module)))
+        scopes = module_scope.children[n_children:]
+        deps = analyzer._deps
+        occs = analyzer.collect_chunk(chunk.start_line, tree, scopes)
+        deps |= analyzer._deps
+    else:
+        scopes = []
+        deps = set()
+    result = ChunkResult(chunk._key, chunk.repaired, tree is not None, covered, chunk.start_line, entries, deps, analyzer._calls, occs)
+    return _Part(chunk.start_line, result, scopes, k), covered
