@@ -186,3 +186,11 @@ def test_lone_surrogate_keeps_its_statement(api_db):
     chunks = parse_module(src)
     assert all(c.tree is not None and not c.repaired for c in chunks)
     assert hover(src, "HTTP_200_OK", api_db) == "fastapi.status.HTTP_200_OK"
+
+
+def test_one_line_fstring_with_fields_spanning_lines(api_db):
+    src = 'from fastapi import status\n\nx = f"{\n    status.HTTP_200_OK  # ok\n}"\ny = status.HTTP_201_CREATED\n'
+    chunks = parse_module(src)
+    assert all(c.tree is not None and not c.repaired for c in chunks)
+    assert hover(src, "HTTP_200_OK", api_db) == "fastapi.status.HTTP_200_OK"
+    assert hover(src, "HTTP_201_CREATED", api_db) == "fastapi.status.HTTP_201_CREATED"

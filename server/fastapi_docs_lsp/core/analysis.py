@@ -17,6 +17,7 @@ import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Protocol
 
 from .parsing import Chunk, _trees, chunk_starts, clean_source, parse_range, ranges_of, resplit
@@ -101,44 +102,69 @@ class Scope:
 class ModuleAnalysis:
     """The analysis of one version of a module.
 
-    Its occurrences live in per-chunk parts shared with the analyses of other versions (see
-    ``analyze``): ``at`` looks only in the chunk under the cursor, and ``occurrences`` (every
-    occurrence, in the module's order) is built on first use."""
+    Built incrementally from the analysis of the previous version (see ``analyze``), it shares
+    that version's per-chunk results: ``at`` looks only in the chunk under the cursor, while
+    ``occurrences``, ``chunks`` and the scope tree under ``module_scope`` are assembled on first
+    use (a request that only needs ``at`` never pays for them)."""
 
-    __slots__ = ("lines", "module_scope", "chunks", "star_imports", "is_package", "_occurrences", "_by_line", "_parts", "_part_starts")
+    __slots__ = ("lines", "star_imports", "is_package", "_module_scope", "_scopes_ready", "_chunks", "_occurrences", "_by_line", "_parts", "_part_starts")
+
+    _assembly = threading.Lock()
 
     def __init__(
         self,
         lines: list[str],
         occurrences: list[Occurrence] | None,
         module_scope: Scope,
-        chunks: list[Chunk],
+        chunks: list[Chunk] | None,
         star_imports: tuple[str, ...] = (),
         is_package: bool = False,
-        parts: list[_Part] | None = None,
+        parts: list[tuple] | None = None,
+        part_starts: list[int] | None = None,
     ) -> None:
         self.lines = lines
-        self.module_scope = module_scope
-        self.chunks = chunks
         self.star_imports = star_imports
         self.is_package = is_package  # the module is a package's __init__
+        self._module_scope = module_scope
         self._parts = parts or []
-        self._part_starts = [p.start for p in self._parts]
+        self._scopes_ready = parts is None
+        self._part_starts = part_starts if part_starts is not None else [p[0] for p in self._parts]
+        self._chunks = chunks
         self._occurrences = occurrences
         self._by_line: dict[int, list[Occurrence]] | None = None
         if occurrences is not None:
             self._by_line = _index_by_line(occurrences)
 
     @property
+    def module_scope(self) -> Scope:
+        if not self._scopes_ready:
+            with ModuleAnalysis._assembly:
+                if not self._scopes_ready:
+                    scope = self._module_scope
+                    children: list[Scope] = []
+                    for part in self._parts:
+                        children.extend(_part_scopes(part, scope))
+                    scope.children = children
+                    scope._child_starts = None
+                    self._scopes_ready = True
+        return self._module_scope
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        if self._chunks is None:
+            self._chunks = [Chunk(p[0], p[1].key, p[1].repaired, p[1].parsed) for p in self._parts]
+        return self._chunks
+
+    @property
     def occurrences(self) -> list[Occurrence]:
         if self._occurrences is None:
             occs: list[Occurrence] = []
-            for part in self._parts:
-                shift = part.start - part.result.base
+            for start, res, _, _ in self._parts:
+                shift = start - res.base
                 if shift:
-                    occs.extend(_shifted(o, shift) for o in part.result.occs)
+                    occs.extend(_shifted(o, shift) for o in res.occs)
                 else:
-                    occs.extend(part.result.occs)
+                    occs.extend(res.occs)
             self._occurrences = occs
         return self._occurrences
 
@@ -148,9 +174,9 @@ class ModuleAnalysis:
         idx = bisect.bisect_right(self._part_starts, line) - 1
         if idx < 0:
             return None, 0
-        part = self._parts[idx]
-        shift = part.start - part.result.base
-        return part.result.by_line().get(line - shift), shift
+        start, res, _, _ = self._parts[idx]
+        shift = start - res.base
+        return res.by_line().get(line - shift), shift
 
     def at(self, line: int, col: int) -> Occurrence | None:
         """The occurrence under the cursor (a cursor just after a name counts too)."""
@@ -972,16 +998,18 @@ class ChunkResult:
         return ChunkResult(self.key, self.repaired, self.parsed, self.nranges, base, entries, self.deps, self.calls + calls, occs)
 
 
-class _Part:
-    """A chunk of one module version: where it starts, its result, and the scopes its defs opened."""
+# A part is one chunk of one module version: ``(start, result, scopes, scopes_start)``, where
+# ``scopes`` are the scopes its defs opened, in the line numbers of the version in which the chunk
+# started at ``scopes_start`` (they are shifted or re-parented only when the scope tree is needed).
 
-    __slots__ = ("start", "result", "scopes", "first_range")
 
-    def __init__(self, start: int, result: ChunkResult, scopes: list[Scope], first_range: int) -> None:
-        self.start = start
-        self.result = result
-        self.scopes = scopes
-        self.first_range = first_range
+def _part_scopes(part: tuple, module_scope: Scope) -> list[Scope]:
+    start, _, scopes, scopes_start = part
+    if start != scopes_start:
+        return [_shift_scope(sc, start - scopes_start, module_scope) for sc in scopes]
+    for sc in scopes:
+        sc.parent = module_scope
+    return scopes
 
 
 def _index_by_line(occurrences: list[Occurrence]) -> dict[int, list[Occurrence]]:
@@ -1014,16 +1042,20 @@ def _shift_scope(scope: Scope, shift: int, parent: Scope) -> Scope:
 class _Previous:
     """The last analysis of a module, kept so that the next version re-analyses only what changed."""
 
-    __slots__ = ("text", "n_lines", "starts", "parts", "analysis", "db", "resolver")
+    __slots__ = ("text", "n_lines", "starts", "parts", "part_starts", "analysis", "db", "resolver", "interesting", "with_calls")
 
-    def __init__(self, text: str, n_lines: int, starts: list[int], parts: list[_Part], analysis: ModuleAnalysis, db, resolver) -> None:
+    def __init__(self, text: str, n_lines: int, starts: list[int], analysis: ModuleAnalysis, db, resolver, interesting: set[str], with_calls: list | None = None) -> None:
         self.text = text
         self.n_lines = n_lines
         self.starts = starts
-        self.parts = parts
+        self.parts = analysis._parts
+        self.part_starts = analysis._part_starts
         self.analysis = analysis
         self.db = db
         self.resolver = resolver
+        self.interesting = interesting  # module-level names bound to something
+        # the results that used the resolver
+        self.with_calls = with_calls if with_calls is not None else [p[1] for p in self.parts if p[1].calls]
 
 
 #: modules whose last analysis is kept for incremental re-analysis
@@ -1111,32 +1143,160 @@ def forget_previous() -> None:
 
 
 def _analyze(text, module_name, db, resolver, seen, is_package, prev: _Previous | None) -> tuple[ModuleAnalysis, _Previous]:
-    analyzer = _Analyzer(text, module_name, db, resolver, seen | ({module_name} if module_name else set()), is_package)
-    lines = analyzer.lines
-    clean = analyzer.text
-    n = len(lines)
-    if prev is not None and prev.text == clean:
+    seen = seen | ({module_name} if module_name else set())
+    analyzer = _Analyzer(text, module_name, db, resolver, seen, is_package)
+    if prev is not None and prev.text == analyzer.text:
         return prev.analysis, prev
     _trees.new_epoch()
-    old_parts: list[_Part] = []
+    if prev is not None and not prev.analysis.star_imports:
+        done = _analyze_edit(analyzer, prev)
+        if done is not None:
+            return done
+        analyzer = _Analyzer(text, module_name, db, resolver, seen, is_package)
+    return _analyze_general(analyzer, prev)
+
+
+class _Ranges:
+    """``ranges_of(starts, n)`` without building the list (the edit path reads a few ranges)."""
+
+    __slots__ = ("starts", "n")
+
+    def __init__(self, starts: list[int], n: int) -> None:
+        self.starts = starts
+        self.n = n
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, k: int) -> tuple[int, int]:
+        starts = self.starts
+        if k < 0:
+            k += len(starts)
+        return starts[k], (starts[k + 1] if k + 1 < len(starts) else self.n)
+
+
+def _edit_span(prev: _Previous, clean: str, lines: list[str]) -> tuple[list[int], int, int, int, int]:
+    """Where ``clean`` differs from the previous text: ``(starts, k0, j, k_old, delta)`` (see ``resplit``)."""
+    prefix, suffix = _changed_span(prev.text, clean)
+    first = clean.count("\n", 0, prefix)
+    last = clean.count("\n", 0, len(clean) - suffix)
+    starts, k0, j, k_old = resplit(prev.starts, prev.n_lines, lines, first, len(lines) - 1 - last)
+    return starts, k0, j, k_old, len(lines) - prev.n_lines
+
+
+def _analyze_edit(analyzer: _Analyzer, prev: _Previous) -> tuple[ModuleAnalysis, _Previous] | None:
+    """The common case of an edit: the chunks around it keep every module-level binding they had.
+
+    Reuses the unchanged chunks before and after the edit wholesale (the ones after shifted by
+    the change in line count), re-analyses the changed ones, and re-collects a changed chunk's
+    occurrences only if it uses a name bound further down. Returns ``None`` (nothing kept) when
+    the edit changes a module-level binding, a star import or a cross-module answer: the general
+    pass handles those."""
+    lines, clean = analyzer.lines, analyzer.text
+    n = len(lines)
+    starts, k0, j, k_old, delta = _edit_span(prev, clean, lines)
+    ranges = _Ranges(starts, n)
+    old_parts, old_pstarts = prev.parts, prev.part_starts
+    n_old = len(old_parts)
+    # unchanged chunks before the edit
+    e0 = starts[k0] if k0 < len(starts) else n
+    p = bisect.bisect_left(old_pstarts, e0)
+    while p > 0:
+        end_line = old_pstarts[p] if p < n_old else prev.n_lines
+        res = old_parts[p - 1][1]
+        if end_line > e0 or ((res.repaired or isinstance(res.key, tuple)) and bisect.bisect_left(starts, old_pstarts[p - 1]) + 3 >= k0):
+            p -= 1
+            continue
+        break
+    # unchanged chunks after it
+    s = bisect.bisect_left(old_pstarts, prev.starts[k_old]) if k_old < len(prev.starts) else n_old
+    r0_line = old_pstarts[p] if p < n_old else prev.n_lines
+    r = bisect.bisect_left(starts, r0_line)
+    # module bindings made above the edit
+    old_bindings = prev.analysis._module_scope.bindings
+    bindings: dict[str, list[tuple[int, Ref | None]]] = {}
+    for name, entries in old_bindings.items():
+        if entries[-1][0] < r0_line:
+            bindings[name] = entries[:]
+        elif entries[0][0] < r0_line:
+            bindings[name] = [e for e in entries if e[0] < r0_line]
+    module_scope = analyzer.module_scope
+    module_scope.bindings = bindings
+    analyzer._module_interesting = set(prev.interesting)
+    fresh: list[tuple] = []
+    while True:
+        r_end = bisect.bisect_left(starts, old_pstarts[s] + delta) if s < n_old else len(ranges)
+        if r >= r_end:
+            break
+        part, covered = _fresh_part(analyzer, lines, ranges, r)
+        fresh.append(part)
+        r += covered
+        if r > r_end:  # a repaired chunk merged into the chunks after the edit
+            end_line = ranges[r - 1][1] - delta
+            s = bisect.bisect_left(old_pstarts, end_line)
+    if any(res.entries and res.entries[-1][0] == _STAR for _, res, _, _ in fresh):
+        return None
+    old_region = [e for part in old_parts[p:s] for e in part[1].entries]
+    new_region = [e for part in fresh for e in part[1].entries]
+    if _differing(_sequence(old_region), _sequence(new_region)):
+        return None
+    region = {id(part[1]) for part in old_parts[p:s]}
+    with_calls = [res for res in prev.with_calls if id(res) not in region]
+    if not analyzer.calls_still_hold([c for res in with_calls for c in res.calls]):
+        return None
+    # module bindings made below the edit, shifted
+    s_line = old_pstarts[s] if s < n_old else prev.n_lines
+    for name, entries in old_bindings.items():
+        if entries[-1][0] >= s_line:
+            below = [(line + delta, ref) for line, ref in entries if line >= s_line] if delta else [e for e in entries if e[0] >= s_line]
+            bindings.setdefault(name, []).extend(below)
+    # a changed chunk's occurrences were collected before the chunks below it were bound
+    for idx, part in enumerate(fresh):
+        start, res, scopes, _ = part
+        end_line = fresh[idx + 1][0] if idx + 1 < len(fresh) else (old_pstarts[s] + delta if s < n_old else n)
+        if not res.parsed or not any((entries := bindings.get(name)) and entries[-1][0] >= end_line for name in res.deps):
+            continue
+        tree, _ = _trees.lookup(res.key)
+        if tree is None:
+            continue
+        analyzer._deps, analyzer._calls = set(), []
+        occs = analyzer.collect_chunk(start, tree, scopes)
+        del tree
+        fresh[idx] = (start, res.with_occurrences(start, occs, analyzer._calls), scopes, start)
+    module_scope.children = []
+    suffix = old_parts[s:]
+    suffix_starts = old_pstarts[s:]
+    if delta:
+        suffix = [(st + delta, res, sc, ss) for st, res, sc, ss in suffix]
+        suffix_starts = [st + delta for st in suffix_starts]
+    parts = old_parts[:p] + fresh + suffix
+    part_starts = old_pstarts[:p] + [part[0] for part in fresh] + suffix_starts
+    interesting = analyzer._module_interesting
+    for name in {e[0] for e in old_region}:
+        if not any(ref is not None for _, ref in bindings.get(name, ())):
+            interesting.discard(name)
+    analysis = ModuleAnalysis(lines, None, module_scope, None, (), analyzer.is_package, parts, part_starts)
+    with_calls += [part[1] for part in fresh if part[1].calls]
+    return analysis, _Previous(clean, n, starts, analysis, prev.db, prev.resolver, interesting, with_calls)
+
+
+def _analyze_general(analyzer: _Analyzer, prev: _Previous | None) -> tuple[ModuleAnalysis, _Previous]:
+    lines, clean = analyzer.lines, analyzer.text
+    n = len(lines)
+    old_parts: list[tuple] = []
     if prev is not None:
-        prefix, suffix = _changed_span(prev.text, clean)
-        first = clean.count("\n", 0, prefix)
-        last = clean.count("\n", 0, len(clean) - suffix)
-        starts, k0, j, k_old = resplit(prev.starts, prev.n_lines, lines, first, n - 1 - last)
+        starts, k0, j, k_old, delta = _edit_span(prev, clean, lines)
         old_parts = prev.parts
-        delta = n - prev.n_lines
+        old_first = [bisect.bisect_left(prev.starts, st) for st in prev.part_starts]
     else:
         starts, k0, j, k_old, delta = chunk_starts(lines), 0, 0, 0, 0
         j = len(starts)
+        old_first = []
     ranges = ranges_of(starts, n)
-    old_at: dict[int, int] = {}  # old first range -> index in old_parts
-    for idx, part in enumerate(old_parts):
-        old_at[part.first_range] = idx
+    old_at = {first: idx for idx, first in enumerate(old_first)}  # old first range -> old part
 
     module_scope = analyzer.module_scope
-    parts: list[_Part] = []
-    early: list[bool] = []  # per part: its occurrences were collected before later chunks were bound
+    parts: list[tuple] = []
     reused: list[bool] = []
     touched: set[str] = set()
     pending_old: list = []
@@ -1146,58 +1306,45 @@ def _analyze(text, module_name, db, resolver, seen, is_package, prev: _Previous 
     while k < len(ranges):
         start = ranges[k][0]
         candidate = None
-        shift = 0
         if k < k0:
             idx = old_at.get(k)
             # a repaired chunk looked at the next three ranges to merge with: they must be unchanged
-            if idx is not None and k + (3 if old_parts[idx].result.repaired or isinstance(old_parts[idx].result.key, tuple) else 0) < k0:
-                candidate, shift = idx, 0
+            if idx is not None and k + (3 if old_parts[idx][1].repaired or isinstance(old_parts[idx][1].key, tuple) else old_parts[idx][1].nranges - 1) < k0:
+                candidate = idx
         elif k >= j:
-            idx = old_at.get(k - j + k_old)
-            if idx is not None:
-                candidate, shift = idx, delta
+            candidate = old_at.get(k - j + k_old)
         if candidate is not None:
             for q in range(old_ptr, candidate):  # old chunks passed without reuse: removed
-                pending_old.extend(old_parts[q].result.entries)
+                pending_old.extend(old_parts[q][1].entries)
             old_ptr = candidate + 1
             if pending_old or pending_new:
                 touched |= _differing(_sequence(pending_old), _sequence(pending_new))
                 pending_old, pending_new = [], []
-            old = old_parts[candidate]
-            res = old.result
+            _, res, scopes, scopes_start = old_parts[candidate]
             if _STAR not in touched and not (res.deps & touched) and analyzer.calls_still_hold(res.calls):
-                # bind pass reused: the module bindings and the def scopes, shifted
-                shift_res = start - res.base
+                # bind pass reused: the chunk's module bindings, shifted (its scopes when needed)
+                shift = start - res.base
                 for name, line, ref in res.entries:
                     if name == _STAR:
                         analyzer.star_imports.append(ref.path)  # type: ignore[union-attr]
                         continue
-                    module_scope.bindings.setdefault(name, []).append((line + shift_res, ref))
+                    module_scope.bindings.setdefault(name, []).append((line + shift, ref))
                     if ref is not None:
                         analyzer._module_interesting.add(name)
-                if shift:
-                    scopes = [_shift_scope(sc, shift, module_scope) for sc in old.scopes]
-                else:
-                    scopes = old.scopes
-                    for sc in scopes:
-                        sc.parent = module_scope
-                module_scope.children.extend(scopes)
-                parts.append(_Part(start, res, scopes, k))
-                early.append(False)
+                parts.append((start, res, scopes, scopes_start))
                 reused.append(True)
                 k += res.nranges
                 continue
             pending_old.extend(res.entries)
         part, covered = _fresh_part(analyzer, lines, ranges, k)
-        pending_new.extend(part.result.entries)
+        pending_new.extend(part[1].entries)
         parts.append(part)
-        early.append(True)
         reused.append(False)
         if k < j < k + covered:  # a repaired chunk merged into the unchanged tail: realign
             j, k_old = k + covered, k_old + (k + covered - j)
         k += covered
     for q in range(old_ptr, len(old_parts)):
-        pending_old.extend(old_parts[q].result.entries)
+        pending_old.extend(old_parts[q][1].entries)
     if pending_old or pending_new:
         touched |= _differing(_sequence(pending_old), _sequence(pending_new))
 
@@ -1205,11 +1352,11 @@ def _analyze(text, module_name, db, resolver, seen, is_package, prev: _Previous 
     # that depend on a name bound differently now
     last_binder: dict[str, int] = {}
     for idx, part in enumerate(parts):
-        for name in part.result.bound:
+        for name in part[1].bound:
             last_binder[name] = idx
     star_after = last_binder.get(_STAR, -1)
     for idx, part in enumerate(parts):
-        res = part.result
+        start, res, _, _ = part
         if reused[idx]:
             stale = _STAR in touched or bool(res.deps & touched)
         else:
@@ -1219,26 +1366,17 @@ def _analyze(text, module_name, db, resolver, seen, is_package, prev: _Previous 
         tree, _ = _trees.lookup(res.key)
         if tree is None:
             continue
-        analyzer._deps = set()  # the same names as before: they come from the chunk's text
-        analyzer._calls = []
-        occs = analyzer.collect_chunk(part.start, tree, part.scopes)
+        scopes = _part_scopes(part, module_scope)
+        analyzer._deps, analyzer._calls = set(), []
+        occs = analyzer.collect_chunk(start, tree, scopes)
         del tree
-        parts[idx] = _Part(part.start, res.with_occurrences(part.start, occs, analyzer._calls), part.scopes, part.first_range)
-
-    chunks = [Chunk(p.start, p.result.key, p.result.repaired, p.result.parsed) for p in parts]
-    analysis = ModuleAnalysis(
-        lines=lines,
-        occurrences=None,
-        module_scope=module_scope,
-        chunks=chunks,
-        star_imports=tuple(analyzer.star_imports),
-        is_package=is_package,
-        parts=parts,
-    )
-    return analysis, _Previous(clean, n, starts, parts, analysis, db, resolver)
+        parts[idx] = (start, res.with_occurrences(start, occs, analyzer._calls), scopes, start)
+    module_scope.children = []
+    analysis = ModuleAnalysis(lines, None, module_scope, None, tuple(analyzer.star_imports), analyzer.is_package, parts)
+    return analysis, _Previous(clean, n, starts, analysis, analyzer.db, analyzer.resolver, analyzer._module_interesting)
 
 
-def _fresh_part(analyzer: _Analyzer, lines: list[str], ranges: list[tuple[int, int]], k: int) -> tuple[_Part, int]:
+def _fresh_part(analyzer: _Analyzer, lines: list[str], ranges: Sequence[tuple[int, int]], k: int) -> tuple[tuple, int]:
     """Parse, bind and collect the chunk starting at range ``k``."""
     chunk, tree, covered = parse_range(lines, ranges, k)
     module_scope = analyzer.module_scope
@@ -1270,4 +1408,4 @@ def _fresh_part(analyzer: _Analyzer, lines: list[str], ranges: list[tuple[int, i
         scopes = []
         deps = set()
     result = ChunkResult(chunk._key, chunk.repaired, tree is not None, covered, chunk.start_line, entries, deps, analyzer._calls, occs)
-    return _Part(chunk.start_line, result, scopes, k), covered
+    return (chunk.start_line, result, scopes, chunk.start_line), covered

@@ -16,7 +16,7 @@ import bisect
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from .background import pause_point
 from .lowering import lower
@@ -279,8 +279,9 @@ def _parse(text: str) -> ast.Module | None:
     is older than the text's (``lowering``: positions are kept)."""
     try:
         return ast.parse(text)
-    except SyntaxError:
-        pass
+    except SyntaxError as exc:
+        if not may_need_lowering(text, exc):
+            return None
     except (ValueError, RecursionError, MemoryError):
         return None
     lowered = lower(text)
@@ -347,7 +348,27 @@ def _parse_chunk(text: str) -> tuple[ast.Module | None, bool]:
     tree = _parse(text)
     if tree is not None:
         return tree, False
-    return _repair((lower(text) or text).split("\n")), True
+    return _repair(((_NEWER_SYNTAX.search(text) and lower(text)) or text).split("\n")), True
+
+
+#: syntax some supported interpreters cannot parse (see ``lowering``): PEP 758 and 654 except
+#: clauses, PEP 695 ``type`` statements and type parameters, PEP 750 t-strings
+_NEWER_SYNTAX = re.compile(
+    r"\bexcept\b(?:\s*\*|[^:\n]*,)|^[ \t]*type[ \t]+[^\W\d]\w*[ \t]*[=\[]|\b(?:def|class)[ \t]+[^\W\d]\w*[ \t]*\[|(?<![\w'\"])(?:[tT][rR]?|[rR][tT])['\"]",
+    re.MULTILINE,
+)
+
+
+def may_need_lowering(text: str, exc: SyntaxError) -> bool:
+    """Whether ``text``'s syntax error may come from syntax newer than the interpreter (cheap)."""
+    msg = exc.msg or ""
+    if "f-string" in msg or _NEWER_SYNTAX.search(text) is not None:
+        return True
+    # a PEP 701 replacement field spanning lines, in a one-line f-string
+    return "unterminated string" in msg and _F_PREFIX.search(text) is not None
+
+
+_F_PREFIX = re.compile(r"(?<![\w'\"])(?:[fF][rR]?|[rR][fF])['\"]")
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -371,7 +392,7 @@ def normalize_newlines(text: str) -> str:
     return text
 
 
-def parse_range(lines: list[str], ranges: list[tuple[int, int]], k: int, stop: int | None = None) -> tuple[Chunk, ast.Module | None, int]:
+def parse_range(lines: list[str], ranges: Sequence[tuple[int, int]], k: int, stop: int | None = None) -> tuple[Chunk, ast.Module | None, int]:
     """The chunk starting with range ``k``: ``(chunk, tree, ranges it covers)``. A repaired chunk
     is merged with up to three following ranges (below ``stop``) when together they parse: a
     multi-line string or bracket may continue into them at column 0."""
