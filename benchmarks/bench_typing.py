@@ -142,7 +142,7 @@ def main() -> int:
                 keys = args.keys if run.ours else min(args.keys, args.peer_keys)
                 try:
                     run.run(root, path, text, keys, args.rate)
-                except Exception as exc:  # a peer that fails must not hide our figures
+                except (OSError, RuntimeError, TimeoutError, ValueError) as exc:  # a peer that fails must not hide our figures
                     print(f"{run.name}: failed ({exc})")
                     continue
                 rows.append((size, run))

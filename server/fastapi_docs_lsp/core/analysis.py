@@ -49,10 +49,26 @@ class Ref:
     kind ``inst``: an instance of the class at ``path``.
     kind ``subclass``: a workspace class deriving from the FastAPI class at ``path``.
     kind ``factory``: a workspace function whose return annotation is the class at ``path``.
+    kind ``classfactory``: a workspace function annotated ``-> type[X]``, X the class at ``path``.
+    kind ``seq``: a list (sequence, iterable) of instances of the class at ``path``.
+    kind ``uclass`` / ``uinst``: a workspace class (an instance of one), named ``path``, whose
+    attributes ``attrs`` are annotated with FastAPI types (``upload: UploadFile``).
+
+    ``params`` (kind ``subclass``): the keywords its constructor passes on to the FastAPI class,
+    when it defines its own ``__init__``: names, ``"**"`` for any other keyword (``**kwargs``
+    forwarded), ``"-name"`` for its own parameters. ``None``: all of them.
     """
 
     kind: str
     path: str
+    attrs: tuple[tuple[str, Ref], ...] = ()
+    params: tuple[str, ...] | None = None
+
+    def passes_on(self, keyword: str) -> bool:
+        params = self.params
+        if params is None or keyword in params:
+            return True
+        return "**" in params and f"-{keyword}" not in params
 
 
 class ApiLookup(Protocol):
@@ -264,20 +280,76 @@ def member_ref(ref: Ref, name: str, db: ApiLookup | None) -> Ref | None:
             member = db.member(ref.path, name)
             if member is None:
                 return None
-            if member.kind in ("attribute", "property") and member.type and _is_fastapi(member.type):
+            if member.kind in ("attribute", "property") and _member_value(ref.path, name, member, db) is not None:
                 return Ref("attr", path)
         return Ref("obj", path)
+    if ref.kind == "uinst":
+        for attr, value in ref.attrs:
+            if attr == name:
+                return value
     return None
 
 
 def _attr_value(ref: Ref, db: ApiLookup | None) -> Ref:
-    """The value of an attribute reference, for chaining (``request.url`` -> instance of URL)."""
+    """The value of an attribute reference, for chaining (``request.url`` -> instance of URL,
+    ``router.routes`` -> list of BaseRoute)."""
     if ref.kind == "attr" and db is not None:
         owner, _, name = ref.path.rpartition(".")
         member = db.member(owner, name)
-        if member is not None and member.type:
-            return Ref("inst", member.type)
+        if member is not None:
+            value = _member_value(owner, name, member, db)
+            if value is not None:
+                return value
     return ref
+
+
+def _member_value(owner: str, name: str, member, db: ApiLookup) -> Ref | None:
+    """What an attribute of a FastAPI class holds: its type, else its annotation as written in
+    its signature (``routes: list[BaseRoute]``), else the annotation of the constructor
+    parameter of the same name (``APIRouter(routes: list[BaseRoute] | None)``)."""
+    if member.type and _is_fastapi(member.type):
+        return Ref("inst", member.type)
+    annotation = None
+    signature = getattr(member, "signature", "") or ""
+    if member.kind == "attribute" and signature.startswith(f"{name}:"):
+        annotation = signature[len(name) + 1 :].split("=", 1)[0].strip()
+    elif member.kind == "property" and "->" in signature:
+        annotation = signature.rsplit("->", 1)[1].strip().rstrip(":")
+    if not annotation:
+        cls = db.get(owner)
+        for param in getattr(cls, "params", None) or ():
+            if param.name == name and getattr(param, "annotation", ""):
+                annotation = param.annotation
+                break
+    if not annotation:
+        return None
+    return _type_from_text(annotation, getattr(member, "path", owner), db)
+
+
+def _type_from_text(annotation: str, where: str, db: ApiLookup) -> Ref | None:
+    """``list[BaseRoute] | None`` written in the module of ``where`` -> a seq of BaseRoute."""
+    try:
+        node = ast.parse(annotation, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    while isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        node = node.left if not (isinstance(node.left, ast.Constant) and node.left.value is None) else node.right
+    if isinstance(node, ast.Subscript):
+        head = node.value.attr if isinstance(node.value, ast.Attribute) else getattr(node.value, "id", "")
+        if head == "Optional":
+            node = node.slice
+        elif head in _SEQUENCES:
+            elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            inner = _type_from_text(ast.unparse(elts[0]), where, db) if elts else None
+            return Ref("seq", inner.path) if inner is not None and inner.kind == "inst" else None
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        dotted = ast.unparse(node)
+        parts = where.split(".")
+        for cut in range(len(parts) - 1, 0, -1):  # the name as seen from the defining module
+            obj = db.get(f"{'.'.join(parts[:cut])}.{dotted}")
+            if obj is not None and obj.kind == "class":
+                return Ref("inst", obj.path)
+    return None
 
 
 def find_binding(scope: Scope | None, name: str, line: int) -> tuple[Scope, int, Ref | None] | None:
@@ -388,6 +460,7 @@ class _Analyzer:
         self.occurrences: list[Occurrence] = []
         self._offset = 0  # line offset of the chunk being visited
         self._interesting: _Names | None = None
+        self._keyword_owner: Ref | None = None  # the subclass whose constructor is being called
         self._scope_of: dict[tuple[int, int], Scope] = {}
         # what the chunk being analysed depends on, for reusing its results in later versions
         self._deps: set[str] = set()  # names looked up (any scope)
@@ -494,7 +567,12 @@ class _Analyzer:
                     scope.bind(alias.asname or alias.name, line, ref)
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             returns = self._annotation_ref(stmt.returns, scope, line)
-            scope.bind(stmt.name, line, Ref("factory", returns.path) if returns and returns.kind == "inst" else None)
+            made = None
+            if returns is not None and returns.kind == "inst":
+                made = Ref("factory", returns.path)
+            elif returns is not None and returns.kind == "subclass":  # -> type[APIRouter]
+                made = Ref("classfactory", returns.path)
+            scope.bind(stmt.name, line, made)
             inner = self._new_scope("function", stmt, scope)
             args = stmt.args
             all_args = [*args.posonlyargs, *args.args, *args.kwonlyargs]
@@ -511,15 +589,30 @@ class _Analyzer:
             self._bind_body(stmt.body, inner)
         elif isinstance(stmt, ast.ClassDef):
             base_ref = None
+            user_attrs: dict[str, Ref] = {}
             for base in stmt.bases:
                 ref = self._eval(base, scope, line)
                 if ref is not None and ref.kind in ("obj", "subclass") and _looks_like_class(ref.path, self.db):
-                    base_ref = Ref("subclass", ref.path)
+                    base_ref = Ref("subclass", ref.path, params=ref.params if ref.kind == "subclass" else None)
                     break
+                if ref is not None and ref.kind == "uclass":
+                    user_attrs.update(ref.attrs)
+            if base_ref is not None:
+                params = _init_passes_on(stmt)
+                if params is not None:
+                    base_ref = Ref("subclass", base_ref.path, params=params)
             scope.bind(stmt.name, line, base_ref)
             inner = self._new_scope("class", stmt, scope)
             inner.base = base_ref.path if base_ref else None
             self._bind_body(stmt.body, inner)
+            if base_ref is None:
+                # a model or plain class with attributes of FastAPI types: `upload: UploadFile`
+                for attr, entries in inner.bindings.items():
+                    value = entries[-1][1]
+                    if value is not None and value.kind in ("inst", "seq", "uinst"):
+                        user_attrs[attr] = value
+                if user_attrs:
+                    scope.bind(stmt.name, line, Ref("uclass", stmt.name, attrs=tuple(sorted(user_attrs.items()))))
         elif isinstance(stmt, ast.Assign):
             ref = self._value_ref(stmt.value, scope, line)
             for target in stmt.targets:
@@ -562,6 +655,8 @@ class _Analyzer:
 
     def _element_ref(self, iterable: ast.expr, scope: Scope, line: int) -> Ref | None:
         ref = self._eval(iterable, scope, line)
+        if ref is not None and ref.kind == "attr":  # for route in app.routes
+            ref = _attr_value(ref, self.db)
         return Ref("inst", ref.path) if ref is not None and ref.kind == "seq" else None
 
     def _class_base_for_self(self, scope: Scope) -> str | None:
@@ -595,6 +690,9 @@ class _Analyzer:
                 elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
                 inner = self._annotation_ref(elts[0], scope, line) if elts else None
                 return Ref("seq", inner.path) if inner is not None and inner.kind == "inst" else None
+            if head_name in ("type", "Type"):  # the class itself, or a subclass of it
+                inner = self._annotation_ref(node.slice, scope, line)
+                return Ref("subclass", inner.path) if inner is not None and inner.kind == "inst" else None
             if head_name in ("Annotated", "Optional", "Union"):
                 elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
                 candidates = elts[:1] if head_name == "Annotated" else elts
@@ -610,6 +708,8 @@ class _Analyzer:
             return Ref("inst", ref.path)
         if ref.kind == "subclass":
             return Ref("inst", ref.path)
+        if ref.kind == "uclass":
+            return Ref("uinst", ref.path, attrs=ref.attrs)
         return None
 
     def _eval(self, node: ast.expr, scope: Scope, line: int) -> Ref | None:
@@ -634,6 +734,10 @@ class _Analyzer:
                 return None
             if func.kind in ("subclass", "factory"):
                 return Ref("inst", func.path)
+            if func.kind == "classfactory":
+                return Ref("subclass", func.path)
+            if func.kind == "uclass":
+                return Ref("uinst", func.path, attrs=func.attrs)
             if func.kind == "obj":
                 if _looks_like_class(func.path, self.db):
                     return Ref("inst", func.path)
@@ -641,6 +745,18 @@ class _Analyzer:
                     obj = self.db.get(func.path)
                     if obj is not None and obj.type and _is_fastapi(obj.type) and _looks_like_class(obj.type, self.db):
                         return Ref("inst", obj.type)
+                    if obj is not None and obj.kind == "function" and func.path.startswith("fastapi."):
+                        # Depends(...), Query(...), Security(...): an instance of fastapi.params.<Name>
+                        params_class = self.db.get(f"fastapi.params.{func.path.rsplit('.', 1)[-1]}")
+                        if params_class is not None and params_class.kind == "class":
+                            return Ref("inst", params_class.path)
+            return None
+        if isinstance(node, ast.Subscript):
+            base = self._eval(node.value, scope, line)
+            if base is not None and base.kind == "attr":
+                base = _attr_value(base, self.db)
+            if base is not None and base.kind == "seq":  # router.routes[0]
+                return base if isinstance(node.slice, ast.Slice) else Ref("inst", base.path)
             return None
         if isinstance(node, ast.Await):
             return None
@@ -726,8 +842,8 @@ class _Analyzer:
                     line = self.line_of(target)
                     end = target.col_offset + len(target.id.encode("utf-8"))
                     self.add(line, target.col_offset, end, f"{scope.base}.{target.id}", "member")
-        for field in node._fields:
-            value = getattr(node, field, None)
+        for attr in node._fields:
+            value = getattr(node, attr, None)
             if isinstance(value, ast.AST):
                 self._collect(value, scope)
             elif isinstance(value, list):
@@ -906,6 +1022,10 @@ class _Analyzer:
         end_line = self._offset + (node.end_lineno or node.lineno) - 1
         end = node.end_col_offset or 0
         start = end - len(node.attr.encode("utf-8"))
+        if base.kind == "uinst":  # `data.upload`: an attribute of a workspace class
+            if ref.kind == "inst":
+                self.add(end_line, start, end, ref.path, "instance", instance_of=ref.path)
+            return ref
         kind = "status" if _is_status(ref.path) else ("member" if base.kind in ("inst", "attr") else self._kind_for(ref.path))
         self.add(end_line, start, end, ref.path, kind)
         return ref
@@ -915,6 +1035,7 @@ class _Analyzer:
         if func is None:
             return None
         if func.kind in ("subclass",):
+            self._keyword_owner = func
             return func.path
         if func.kind != "obj":
             return None
@@ -932,13 +1053,37 @@ class _Analyzer:
         for arg in node.args:
             self._collect(arg, scope)
         target = None
+        self._keyword_owner = None
         if node.keywords and not self._boring(node.func):
             target = self._callable_for_keywords(node, scope, line)
+        owner = self._keyword_owner
         for kw in node.keywords:
-            if target is not None and kw.arg is not None:
+            if target is not None and kw.arg is not None and (owner is None or owner.passes_on(kw.arg)):
                 kw_line = self._offset + kw.lineno - 1
                 self.add(kw_line, kw.col_offset, kw.col_offset + len(kw.arg.encode("utf-8")), target, "keyword", param=kw.arg)
             self._collect(kw.value, scope)
+
+
+def _init_passes_on(cls: ast.ClassDef) -> tuple[str, ...] | None:
+    """Which keywords a subclass's own ``__init__`` passes on to ``super().__init__`` (see
+    ``Ref.params``); ``None`` when it defines no ``__init__``."""
+    init = next((s for s in cls.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "__init__"), None)
+    if init is None:
+        return None
+    args = init.args
+    own = [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs][1:]]
+    forwarded: set[str] = set()
+    kwargs_forwarded = False
+    for node in ast.walk(init):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__"):
+            continue
+        for kw in node.keywords:
+            if kw.arg is None:
+                kwargs_forwarded = kwargs_forwarded or (args.kwarg is not None and isinstance(kw.value, ast.Name) and kw.value.id == args.kwarg.arg)
+            elif isinstance(kw.value, ast.Name) and kw.value.id == kw.arg and kw.arg in own:
+                forwarded.add(kw.arg)
+    params = sorted(forwarded) + [f"-{name}" for name in own if name not in forwarded]
+    return tuple(params + (["**"] if kwargs_forwarded else []))
 
 
 def absolute_import(module_name: str | None, module: str | None, level: int, is_package: bool = False) -> str | None:
@@ -1289,7 +1434,7 @@ def _analyze_general(analyzer: _Analyzer, prev: _Previous | None) -> tuple[Modul
         old_parts = prev.parts
         old_first = [bisect.bisect_left(prev.starts, st) for st in prev.part_starts]
     else:
-        starts, k0, j, k_old, delta = chunk_starts(lines), 0, 0, 0, 0
+        starts, k0, k_old = chunk_starts(lines), 0, 0
         j = len(starts)
         old_first = []
     ranges = ranges_of(starts, n)
