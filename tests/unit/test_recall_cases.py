@@ -234,3 +234,11 @@ def test_subclass_init_parameters_passed_on(api_db, needle, owner):
 @pytest.mark.parametrize("needle, occurrence", [("settings={}", 0), ('name="n"', 0), ("settings={}", 1)])
 def test_subclass_own_init_parameters_are_silent(api_db, needle, occurrence):
     assert at(SUBCLASS_INIT, needle, api_db, occurrence) is None
+
+
+def test_super_init_keywords_go_to_the_fastapi_class(api_db):
+    src = "from fastapi import APIRouter\n\nclass R(APIRouter):\n    def __init__(self, **kw):\n        super().__init__(prefix='/x', **kw)\n        self.__init__\n"
+    got = at(src, "prefix=", api_db)
+    assert got is not None and got[1] == "keyword" and got[0].endswith("APIRouter")
+    plain = "class R(dict):\n    def __init__(self, **kw):\n        super().__init__(prefix='/x', **kw)\n"
+    assert at(plain, "prefix=", api_db) is None

@@ -279,7 +279,8 @@ def member_ref(ref: Ref, name: str, db: ApiLookup | None) -> Ref | None:
         if db is not None and db.get(ref.path) is not None:
             member = db.member(ref.path, name)
             if member is None:
-                return None
+                # `super().__init__(...)` in a subclass: the FastAPI class's constructor
+                return Ref("obj", ref.path) if name == "__init__" else None
             if member.kind in ("attribute", "property") and _member_value(ref.path, name, member, db) is not None:
                 return Ref("attr", path)
         return Ref("obj", path)
