@@ -55,7 +55,7 @@ def _jedi_positions(path: str, text: str) -> set[tuple[int, int]]:
                 hit = any(
                     (d.module_name or "").split(".")[0] in ROOTS and d.type == "instance" for d in inferred
                 )
-        except Exception:
+        except Exception:  # noqa: BLE001 - jedi raises all sorts on odd code; the position just does not count
             continue
         if hit:
             found.add((line - 1, col))
@@ -151,7 +151,7 @@ def main() -> int:
         row[4] += r["kept"][1]
         row[5] += 1
         lines = None
-        for kind, bucket, sample in (("miss", jedi_set - ours, misses), ("extra", ours - jedi_set, extras)):
+        for _kind, bucket, sample in (("miss", jedi_set - ours, misses), ("extra", ours - jedi_set, extras)):
             for line, col in sorted(bucket):
                 if len(sample) >= args.show * 20:
                     break

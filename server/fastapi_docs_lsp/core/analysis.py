@@ -263,8 +263,8 @@ def member_ref(ref: Ref, name: str, db: ApiLookup | None) -> Ref | None:
     """``ref.name``: a member of a FastAPI object, or of the class of an instance."""
     if ref.kind == "obj":
         path = f"{ref.path}.{name}"
-        if db is not None and db.get(ref.path) is not None:
-            obj = db.get(ref.path)
+        obj = db.get(ref.path) if db is not None else None
+        if db is not None and obj is not None:
             if obj.kind == "module":
                 if name not in obj.members and db.get(path) is None:
                     return None
@@ -504,7 +504,7 @@ class _Analyzer:
         if self.resolver is None:
             return False
         for method, args, answer in calls:
-            now = self.resolver.exported_ref(*args, self.seen) if method == "exported_ref" else self.resolver.is_module(*args)
+            now = self.resolver.exported_ref(args[0], args[1], self.seen) if method == "exported_ref" else self.resolver.is_module(args[0])
             if now != answer:
                 return False
         return True
@@ -838,7 +838,7 @@ class _Analyzer:
             return
         if (kind is ast.Assign or kind is ast.AnnAssign) and scope.kind == "class" and scope.base:
             # `media_type = "text/csv"` in a Response subclass: the base attribute it overrides
-            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:  # type: ignore[attr-defined]
                 if isinstance(target, ast.Name) and self.db is not None and self.db.member(scope.base, target.id) is not None:
                     line = self.line_of(target)
                     end = target.col_offset + len(target.id.encode("utf-8"))
@@ -1302,7 +1302,7 @@ def _analyze(text, module_name, db, resolver, seen, is_package, prev: _Previous 
     return _analyze_general(analyzer, prev)
 
 
-class _Ranges:
+class _Ranges(Sequence):
     """``ranges_of(starts, n)`` without building the list (the edit path reads a few ranges)."""
 
     __slots__ = ("starts", "n")
@@ -1314,7 +1314,7 @@ class _Ranges:
     def __len__(self) -> int:
         return len(self.starts)
 
-    def __getitem__(self, k: int) -> tuple[int, int]:
+    def __getitem__(self, k):  # type: ignore[override]
         starts = self.starts
         if k < 0:
             k += len(starts)
