@@ -683,7 +683,11 @@ class _Analyzer:
             except SyntaxError:
                 return None
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-            return self._annotation_ref(node.left, scope, line) or self._annotation_ref(node.right, scope, line)
+            left = self._annotation_ref(node.left, scope, line)
+            if left is not None and left.kind != "subclass":
+                return left
+            # `type[Response] | DefaultPlaceholder`: an instance type says more than a class
+            return self._annotation_ref(node.right, scope, line) or left
         if isinstance(node, ast.Subscript):
             head = node.value
             head_name = head.attr if isinstance(head, ast.Attribute) else getattr(head, "id", "")
