@@ -13,10 +13,16 @@ from __future__ import annotations
 
 import ast
 import bisect
+import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Protocol
 
-from .parsing import Chunk, normalize_newlines, parse_module
+from .parsing import Chunk, _trees, chunk_starts, clean_source, parse_range, ranges_of, resplit
+
+log = logging.getLogger(__name__)
 
 ROOT_PACKAGES = ("fastapi", "starlette")
 
@@ -43,10 +49,26 @@ class Ref:
     kind ``inst``: an instance of the class at ``path``.
     kind ``subclass``: a workspace class deriving from the FastAPI class at ``path``.
     kind ``factory``: a workspace function whose return annotation is the class at ``path``.
+    kind ``classfactory``: a workspace function annotated ``-> type[X]``, X the class at ``path``.
+    kind ``seq``: a list (sequence, iterable) of instances of the class at ``path``.
+    kind ``uclass`` / ``uinst``: a workspace class (an instance of one), named ``path``, whose
+    attributes ``attrs`` are annotated with FastAPI types (``upload: UploadFile``).
+
+    ``params`` (kind ``subclass``): the keywords its constructor passes on to the FastAPI class,
+    when it defines its own ``__init__``: names, ``"**"`` for any other keyword (``**kwargs``
+    forwarded), ``"-name"`` for its own parameters. ``None``: all of them.
     """
 
     kind: str
     path: str
+    attrs: tuple[tuple[str, Ref], ...] = ()
+    params: tuple[str, ...] | None = None
+
+    def passes_on(self, keyword: str) -> bool:
+        params = self.params
+        if params is None or keyword in params:
+            return True
+        return "**" in params and f"-{keyword}" not in params
 
 
 class ApiLookup(Protocol):
@@ -84,30 +106,97 @@ class Scope:
     children: list[Scope] = field(default_factory=list)
     _child_starts: list[int] | None = None  # start lines of ``children``, built on first look-up
     base: str | None = None  # for a class scope: the FastAPI class it derives from
+    col: int = -1  # column of the def that opens the scope
+    log: list[tuple[str, int, Ref | None]] | None = None  # module scope: bindings being recorded
 
     def bind(self, name: str, line: int, ref: Ref | None) -> None:
         self.bindings.setdefault(name, []).append((line, ref))
+        if self.log is not None:
+            self.log.append((name, line, ref))
 
 
-@dataclass(slots=True)
 class ModuleAnalysis:
-    lines: list[str]
-    occurrences: list[Occurrence]
-    module_scope: Scope
-    chunks: list[Chunk]
-    star_imports: tuple[str, ...] = ()
-    is_package: bool = False  # the module is a package's __init__
-    _by_line: dict[int, list[Occurrence]] = field(default_factory=dict)
+    """The analysis of one version of a module.
 
-    def __post_init__(self) -> None:
-        for occ in self.occurrences:
-            self._by_line.setdefault(occ.line, []).append(occ)
-        for occs in self._by_line.values():
-            occs.sort(key=lambda o: (o.start, -o.end))
+    Built incrementally from the analysis of the previous version (see ``analyze``), it shares
+    that version's per-chunk results: ``at`` looks only in the chunk under the cursor, while
+    ``occurrences``, ``chunks`` and the scope tree under ``module_scope`` are assembled on first
+    use (a request that only needs ``at`` never pays for them)."""
+
+    __slots__ = ("lines", "star_imports", "is_package", "_module_scope", "_scopes_ready", "_chunks", "_occurrences", "_by_line", "_parts", "_part_starts")
+
+    _assembly = threading.Lock()
+
+    def __init__(
+        self,
+        lines: list[str],
+        occurrences: list[Occurrence] | None,
+        module_scope: Scope,
+        chunks: list[Chunk] | None,
+        star_imports: tuple[str, ...] = (),
+        is_package: bool = False,
+        parts: list[tuple] | None = None,
+        part_starts: list[int] | None = None,
+    ) -> None:
+        self.lines = lines
+        self.star_imports = star_imports
+        self.is_package = is_package  # the module is a package's __init__
+        self._module_scope = module_scope
+        self._parts = parts or []
+        self._scopes_ready = parts is None
+        self._part_starts = part_starts if part_starts is not None else [p[0] for p in self._parts]
+        self._chunks = chunks
+        self._occurrences = occurrences
+        self._by_line: dict[int, list[Occurrence]] | None = None
+        if occurrences is not None:
+            self._by_line = _index_by_line(occurrences)
+
+    @property
+    def module_scope(self) -> Scope:
+        if not self._scopes_ready:
+            with ModuleAnalysis._assembly:
+                if not self._scopes_ready:
+                    scope = self._module_scope
+                    children: list[Scope] = []
+                    for part in self._parts:
+                        children.extend(_part_scopes(part, scope))
+                    scope.children = children
+                    scope._child_starts = None
+                    self._scopes_ready = True
+        return self._module_scope
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        if self._chunks is None:
+            self._chunks = [Chunk(p[0], p[1].key, p[1].repaired, p[1].parsed) for p in self._parts]
+        return self._chunks
+
+    @property
+    def occurrences(self) -> list[Occurrence]:
+        if self._occurrences is None:
+            occs: list[Occurrence] = []
+            for start, res, _, _ in self._parts:
+                shift = start - res.base
+                if shift:
+                    occs.extend(_shifted(o, shift) for o in res.occs)
+                else:
+                    occs.extend(res.occs)
+            self._occurrences = occs
+        return self._occurrences
+
+    def _line_occurrences(self, line: int) -> tuple[list[Occurrence] | None, int]:
+        if self._by_line is not None:
+            return self._by_line.get(line), 0
+        idx = bisect.bisect_right(self._part_starts, line) - 1
+        if idx < 0:
+            return None, 0
+        start, res, _, _ = self._parts[idx]
+        shift = start - res.base
+        return res.by_line().get(line - shift), shift
 
     def at(self, line: int, col: int) -> Occurrence | None:
         """The occurrence under the cursor (a cursor just after a name counts too)."""
-        occs = self._by_line.get(line)
+        occs, shift = self._line_occurrences(line)
         if not occs:
             return None
         best = None
@@ -118,7 +207,10 @@ class ModuleAnalysis:
         if best is None:
             for occ in occs:
                 if occ.end == col:
-                    return occ
+                    best = occ
+                    break
+        if best is not None and shift:
+            return _shifted(best, shift)
         return best
 
     def exported(self, name: str) -> Ref | None:
@@ -171,8 +263,8 @@ def member_ref(ref: Ref, name: str, db: ApiLookup | None) -> Ref | None:
     """``ref.name``: a member of a FastAPI object, or of the class of an instance."""
     if ref.kind == "obj":
         path = f"{ref.path}.{name}"
-        if db is not None and db.get(ref.path) is not None:
-            obj = db.get(ref.path)
+        obj = db.get(ref.path) if db is not None else None
+        if db is not None and obj is not None:
             if obj.kind == "module":
                 if name not in obj.members and db.get(path) is None:
                     return None
@@ -187,21 +279,78 @@ def member_ref(ref: Ref, name: str, db: ApiLookup | None) -> Ref | None:
         if db is not None and db.get(ref.path) is not None:
             member = db.member(ref.path, name)
             if member is None:
-                return None
-            if member.kind in ("attribute", "property") and member.type and _is_fastapi(member.type):
+                # `super().__init__(...)` in a subclass: the FastAPI class's constructor
+                return Ref("obj", ref.path) if name == "__init__" else None
+            if member.kind in ("attribute", "property") and _member_value(ref.path, name, member, db) is not None:
                 return Ref("attr", path)
         return Ref("obj", path)
+    if ref.kind == "uinst":
+        for attr, value in ref.attrs:
+            if attr == name:
+                return value
     return None
 
 
 def _attr_value(ref: Ref, db: ApiLookup | None) -> Ref:
-    """The value of an attribute reference, for chaining (``request.url`` -> instance of URL)."""
+    """The value of an attribute reference, for chaining (``request.url`` -> instance of URL,
+    ``router.routes`` -> list of BaseRoute)."""
     if ref.kind == "attr" and db is not None:
         owner, _, name = ref.path.rpartition(".")
         member = db.member(owner, name)
-        if member is not None and member.type:
-            return Ref("inst", member.type)
+        if member is not None:
+            value = _member_value(owner, name, member, db)
+            if value is not None:
+                return value
     return ref
+
+
+def _member_value(owner: str, name: str, member, db: ApiLookup) -> Ref | None:
+    """What an attribute of a FastAPI class holds: its type, else its annotation as written in
+    its signature (``routes: list[BaseRoute]``), else the annotation of the constructor
+    parameter of the same name (``APIRouter(routes: list[BaseRoute] | None)``)."""
+    if member.type and _is_fastapi(member.type):
+        return Ref("inst", member.type)
+    annotation = None
+    signature = getattr(member, "signature", "") or ""
+    if member.kind == "attribute" and signature.startswith(f"{name}:"):
+        annotation = signature[len(name) + 1 :].split("=", 1)[0].strip()
+    elif member.kind == "property" and "->" in signature:
+        annotation = signature.rsplit("->", 1)[1].strip().rstrip(":")
+    if not annotation:
+        cls = db.get(owner)
+        for param in getattr(cls, "params", None) or ():
+            if param.name == name and getattr(param, "annotation", ""):
+                annotation = param.annotation
+                break
+    if not annotation:
+        return None
+    return _type_from_text(annotation, getattr(member, "path", owner), db)
+
+
+def _type_from_text(annotation: str, where: str, db: ApiLookup) -> Ref | None:
+    """``list[BaseRoute] | None`` written in the module of ``where`` -> a seq of BaseRoute."""
+    try:
+        node = ast.parse(annotation, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    while isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        node = node.left if not (isinstance(node.left, ast.Constant) and node.left.value is None) else node.right
+    if isinstance(node, ast.Subscript):
+        head = node.value.attr if isinstance(node.value, ast.Attribute) else getattr(node.value, "id", "")
+        if head == "Optional":
+            node = node.slice
+        elif head in _SEQUENCES:
+            elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            inner = _type_from_text(ast.unparse(elts[0]), where, db) if elts else None
+            return Ref("seq", inner.path) if inner is not None and inner.kind == "inst" else None
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        dotted = ast.unparse(node)
+        parts = where.split(".")
+        for cut in range(len(parts) - 1, 0, -1):  # the name as seen from the defining module
+            obj = db.get(f"{'.'.join(parts[:cut])}.{dotted}")
+            if obj is not None and obj.kind == "class":
+                return Ref("inst", obj.path)
+    return None
 
 
 def find_binding(scope: Scope | None, name: str, line: int) -> tuple[Scope, int, Ref | None] | None:
@@ -274,6 +423,22 @@ def innermost_scope(scope: Scope, line: int) -> Scope:
 # the analysis passes
 
 
+class _Names:
+    """The module's interesting names plus a chunk's own, without copying the module's."""
+
+    __slots__ = ("shared", "own")
+
+    def __init__(self, shared: set[str]) -> None:
+        self.shared = shared
+        self.own: set[str] = set()
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.own or name in self.shared
+
+    def add(self, name: str) -> None:
+        self.own.add(name)
+
+
 class _Analyzer:
     def __init__(
         self,
@@ -284,7 +449,8 @@ class _Analyzer:
         seen: frozenset[str],
         is_package: bool = False,
     ) -> None:
-        self.lines = normalize_newlines(text.replace("\x00", " ")).split("\n")
+        self.text = clean_source(text)
+        self.lines = self.text.split("\n")
         self.module_name = module_name
         self.is_package = is_package
         self.db = db
@@ -294,8 +460,13 @@ class _Analyzer:
         self.star_imports: list[str] = []
         self.occurrences: list[Occurrence] = []
         self._offset = 0  # line offset of the chunk being visited
-        self._interesting: set[str] | None = None
+        self._interesting: _Names | None = None
+        self._keyword_owner: Ref | None = None  # the subclass whose constructor is being called
         self._scope_of: dict[tuple[int, int], Scope] = {}
+        # what the chunk being analysed depends on, for reusing its results in later versions
+        self._deps: set[str] = set()  # names looked up (any scope)
+        self._calls: list[tuple[str, tuple, object]] = []  # resolver calls and their answers
+        self._module_interesting: set[str] = {"super", "cast"}  # module names bound to something
 
     # ---- positions ---------------------------------------------------------------
 
@@ -314,6 +485,30 @@ class _Analyzer:
         if end > start:
             self.occurrences.append(Occurrence(line, start, end, target, kind, **extra))
 
+    def _exported_ref(self, module: str, name: str) -> Ref | None:
+        assert self.resolver is not None
+        ref = self.resolver.exported_ref(module, name, self.seen)
+        self._calls.append(("exported_ref", (module, name), ref))
+        return ref
+
+    def _is_module(self, module: str) -> bool:
+        assert self.resolver is not None
+        found = self.resolver.is_module(module)
+        self._calls.append(("is_module", (module,), found))
+        return found
+
+    def calls_still_hold(self, calls: list[tuple[str, tuple, object]]) -> bool:
+        """True when the resolver answers ``calls`` as it did (other modules may have changed)."""
+        if not calls:
+            return True
+        if self.resolver is None:
+            return False
+        for method, args, answer in calls:
+            now = self.resolver.exported_ref(args[0], args[1], self.seen) if method == "exported_ref" else self.resolver.is_module(args[0])
+            if now != answer:
+                return False
+        return True
+
     # ---- pass 1: bindings ----------------------------------------------------------
 
     def bind_chunk(self, chunk: Chunk, tree: ast.Module) -> None:
@@ -323,7 +518,7 @@ class _Analyzer:
     def _new_scope(self, kind: str, node: ast.AST, parent: Scope) -> Scope:
         start = self.line_of(node)
         end = self._offset + (getattr(node, "end_lineno", None) or node.lineno)  # type: ignore[attr-defined]
-        scope = Scope(kind, start, end, parent=parent)
+        scope = Scope(kind, start, end, parent=parent, col=node.col_offset)  # type: ignore[attr-defined]
         parent.children.append(scope)
         self._scope_of[self._node_key(node)] = scope
         return scope
@@ -366,14 +561,19 @@ class _Analyzer:
                 for alias in stmt.names:
                     if alias.name == "*":
                         continue
-                    ref = self.resolver.exported_ref(module, alias.name, self.seen)
-                    if ref is None and self.resolver.is_module(f"{module}.{alias.name}"):
+                    ref = self._exported_ref(module, alias.name)
+                    if ref is None and self._is_module(f"{module}.{alias.name}"):
                         # `from app.routers import items` then `items.router`: a workspace module
                         ref = Ref("wsmod", f"{module}.{alias.name}")
                     scope.bind(alias.asname or alias.name, line, ref)
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             returns = self._annotation_ref(stmt.returns, scope, line)
-            scope.bind(stmt.name, line, Ref("factory", returns.path) if returns and returns.kind == "inst" else None)
+            made = None
+            if returns is not None and returns.kind == "inst":
+                made = Ref("factory", returns.path)
+            elif returns is not None and returns.kind == "subclass":  # -> type[APIRouter]
+                made = Ref("classfactory", returns.path)
+            scope.bind(stmt.name, line, made)
             inner = self._new_scope("function", stmt, scope)
             args = stmt.args
             all_args = [*args.posonlyargs, *args.args, *args.kwonlyargs]
@@ -390,20 +590,39 @@ class _Analyzer:
             self._bind_body(stmt.body, inner)
         elif isinstance(stmt, ast.ClassDef):
             base_ref = None
+            user_attrs: dict[str, Ref] = {}
             for base in stmt.bases:
                 ref = self._eval(base, scope, line)
                 if ref is not None and ref.kind in ("obj", "subclass") and _looks_like_class(ref.path, self.db):
-                    base_ref = Ref("subclass", ref.path)
+                    base_ref = Ref("subclass", ref.path, params=ref.params if ref.kind == "subclass" else None)
                     break
+                if ref is not None and ref.kind == "uclass":
+                    user_attrs.update(ref.attrs)
+            if base_ref is not None:
+                params = _init_passes_on(stmt)
+                if params is not None:
+                    base_ref = Ref("subclass", base_ref.path, params=params)
             scope.bind(stmt.name, line, base_ref)
             inner = self._new_scope("class", stmt, scope)
             inner.base = base_ref.path if base_ref else None
             self._bind_body(stmt.body, inner)
+            if base_ref is None:
+                # a model or plain class with attributes of FastAPI types: `upload: UploadFile`
+                for attr, entries in inner.bindings.items():
+                    value = entries[-1][1]
+                    if value is not None and value.kind in ("inst", "seq", "uinst"):
+                        user_attrs[attr] = value
+                if user_attrs:
+                    scope.bind(stmt.name, line, Ref("uclass", stmt.name, attrs=tuple(sorted(user_attrs.items()))))
         elif isinstance(stmt, ast.Assign):
             ref = self._value_ref(stmt.value, scope, line)
             for target in stmt.targets:
                 if isinstance(target, ast.Name):
                     scope.bind(target.id, line, ref)
+        elif type(stmt).__name__ == "TypeAlias":  # `type X = ...` parsed natively (3.12+)
+            name = stmt.name  # type: ignore[attr-defined]
+            if isinstance(name, ast.Name):
+                scope.bind(name.id, line, self._value_ref(stmt.value, scope, line))  # type: ignore[attr-defined]
         elif isinstance(stmt, ast.AnnAssign):
             if isinstance(stmt.target, ast.Name):
                 ref = self._annotation_ref(stmt.annotation, scope, line)
@@ -437,6 +656,8 @@ class _Analyzer:
 
     def _element_ref(self, iterable: ast.expr, scope: Scope, line: int) -> Ref | None:
         ref = self._eval(iterable, scope, line)
+        if ref is not None and ref.kind == "attr":  # for route in app.routes
+            ref = _attr_value(ref, self.db)
         return Ref("inst", ref.path) if ref is not None and ref.kind == "seq" else None
 
     def _class_base_for_self(self, scope: Scope) -> str | None:
@@ -462,7 +683,11 @@ class _Analyzer:
             except SyntaxError:
                 return None
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-            return self._annotation_ref(node.left, scope, line) or self._annotation_ref(node.right, scope, line)
+            left = self._annotation_ref(node.left, scope, line)
+            if left is not None and left.kind != "subclass":
+                return left
+            # `type[Response] | DefaultPlaceholder`: an instance type says more than a class
+            return self._annotation_ref(node.right, scope, line) or left
         if isinstance(node, ast.Subscript):
             head = node.value
             head_name = head.attr if isinstance(head, ast.Attribute) else getattr(head, "id", "")
@@ -470,6 +695,9 @@ class _Analyzer:
                 elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
                 inner = self._annotation_ref(elts[0], scope, line) if elts else None
                 return Ref("seq", inner.path) if inner is not None and inner.kind == "inst" else None
+            if head_name in ("type", "Type"):  # the class itself, or a subclass of it
+                inner = self._annotation_ref(node.slice, scope, line)
+                return Ref("subclass", inner.path) if inner is not None and inner.kind == "inst" else None
             if head_name in ("Annotated", "Optional", "Union"):
                 elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
                 candidates = elts[:1] if head_name == "Annotated" else elts
@@ -485,17 +713,20 @@ class _Analyzer:
             return Ref("inst", ref.path)
         if ref.kind == "subclass":
             return Ref("inst", ref.path)
+        if ref.kind == "uclass":
+            return Ref("uinst", ref.path, attrs=ref.attrs)
         return None
 
     def _eval(self, node: ast.expr, scope: Scope, line: int) -> Ref | None:
         if isinstance(node, ast.Name):
+            self._deps.add(node.id)
             return lookup(scope, node.id, line, tuple(self.star_imports), self.db)
         if isinstance(node, ast.Attribute):
             base = self._eval(node.value, scope, line)
             if base is None:
                 return None
             if base.kind == "wsmod":
-                return self.resolver.exported_ref(base.path, node.attr, self.seen) if self.resolver else None
+                return self._exported_ref(base.path, node.attr) if self.resolver else None
             return member_ref(_attr_value(base, self.db), node.attr, self.db)
         if isinstance(node, ast.Call):
             if isinstance(node.func, ast.Name) and node.func.id == "super":
@@ -508,6 +739,10 @@ class _Analyzer:
                 return None
             if func.kind in ("subclass", "factory"):
                 return Ref("inst", func.path)
+            if func.kind == "classfactory":
+                return Ref("subclass", func.path)
+            if func.kind == "uclass":
+                return Ref("uinst", func.path, attrs=func.attrs)
             if func.kind == "obj":
                 if _looks_like_class(func.path, self.db):
                     return Ref("inst", func.path)
@@ -515,6 +750,18 @@ class _Analyzer:
                     obj = self.db.get(func.path)
                     if obj is not None and obj.type and _is_fastapi(obj.type) and _looks_like_class(obj.type, self.db):
                         return Ref("inst", obj.type)
+                    if obj is not None and obj.kind == "function" and func.path.startswith("fastapi."):
+                        # Depends(...), Query(...), Security(...): an instance of fastapi.params.<Name>
+                        params_class = self.db.get(f"fastapi.params.{func.path.rsplit('.', 1)[-1]}")
+                        if params_class is not None and params_class.kind == "class":
+                            return Ref("inst", params_class.path)
+            return None
+        if isinstance(node, ast.Subscript):
+            base = self._eval(node.value, scope, line)
+            if base is not None and base.kind == "attr":
+                base = _attr_value(base, self.db)
+            if base is not None and base.kind == "seq":  # router.routes[0]
+                return base if isinstance(node.slice, ast.Slice) else Ref("inst", base.path)
             return None
         if isinstance(node, ast.Await):
             return None
@@ -522,36 +769,47 @@ class _Analyzer:
 
     # ---- pass 2: occurrences -------------------------------------------------------
 
-    def _interesting_names(self) -> set[str] | None:
-        """Names bound to something FastAPI in any scope (None: anything may be, e.g. star imports)."""
-        if self.star_imports:
-            return None
-        names: set[str] = {"super", "cast"}
-        stack = [self.module_scope]
-        while stack:
-            scope = stack.pop()
-            stack.extend(scope.children)
-            for name, entries in scope.bindings.items():
-                if any(ref is not None for _, ref in entries):
-                    names.add(name)
-        return names
-
     def _boring(self, node: ast.expr) -> bool:
         """True when the chain ``a.b.c(...)`` starts from a name that cannot be FastAPI."""
         while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
             node = node.func if isinstance(node, ast.Call) else node.value
-        return isinstance(node, ast.Name) and self._interesting is not None and node.id not in self._interesting
+        if isinstance(node, ast.Name):
+            self._deps.add(node.id)
+            return self._interesting is not None and node.id not in self._interesting
+        return False
 
-    def collect_all(self, chunks: list[Chunk]) -> None:
-        self._interesting = self._interesting_names()
-        for chunk in chunks:
-            tree = chunk.tree  # cached, or parsed again: one chunk's tree alive at a time
-            if tree is None:
-                continue
-            self._offset = chunk.start_line
+    def collect_chunk(self, start: int, tree: ast.Module, scopes: list[Scope]) -> list[Occurrence]:
+        """Pass 2 over one chunk (whose defs opened ``scopes``): its occurrences."""
+        interesting: _Names | None = None
+        if not self.star_imports:
+            # names bound to something FastAPI: in the module, or in this chunk's own scopes
+            interesting = _Names(self._module_interesting)
+            stack = list(scopes)
+            while stack:
+                sc = stack.pop()
+                stack.extend(sc.children)
+                self._scope_of[(sc.start, sc.col)] = sc
+                for name, entries in sc.bindings.items():
+                    if any(ref is not None for _, ref in entries):
+                        interesting.add(name)
+        else:
+            stack = list(scopes)
+            while stack:
+                sc = stack.pop()
+                stack.extend(sc.children)
+                self._scope_of[(sc.start, sc.col)] = sc
+        self._interesting = interesting
+        self._offset = start
+        self.occurrences = []
+        try:
             for stmt in tree.body:
                 self._collect(stmt, self.module_scope)
-            del tree
+        except RecursionError:
+            log.warning("analysis: statement nested too deeply at line %d; its occurrences are partial", start + 1)
+        occs = self.occurrences
+        self.occurrences = []
+        self._scope_of = {}
+        return occs
 
     def _collect(self, node: ast.AST, scope: Scope) -> None:
         """Visit ``node`` recording occurrences; entering defs switches to their scope.
@@ -584,13 +842,13 @@ class _Analyzer:
             return
         if (kind is ast.Assign or kind is ast.AnnAssign) and scope.kind == "class" and scope.base:
             # `media_type = "text/csv"` in a Response subclass: the base attribute it overrides
-            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:  # type: ignore[attr-defined]
                 if isinstance(target, ast.Name) and self.db is not None and self.db.member(scope.base, target.id) is not None:
                     line = self.line_of(target)
                     end = target.col_offset + len(target.id.encode("utf-8"))
                     self.add(line, target.col_offset, end, f"{scope.base}.{target.id}", "member")
-        for field in node._fields:
-            value = getattr(node, field, None)
+        for attr in node._fields:
+            value = getattr(node, attr, None)
             if isinstance(value, ast.AST):
                 self._collect(value, scope)
             elif isinstance(value, list):
@@ -705,6 +963,7 @@ class _Analyzer:
             for alias in node.names:
                 if alias.name == "*":
                     continue
+                self._deps.add(alias.asname or alias.name)
                 ref = lookup(scope, alias.asname or alias.name, line, (), self.db)
                 if ref is not None and ref.kind == "inst":
                     a_line = self._offset + alias.lineno - 1
@@ -719,6 +978,7 @@ class _Analyzer:
         return "name"
 
     def _collect_name(self, node: ast.Name, scope: Scope) -> None:
+        self._deps.add(node.id)
         if self._interesting is not None and node.id not in self._interesting:
             return
         line = self.line_of(node)
@@ -736,6 +996,7 @@ class _Analyzer:
     def _instance_name(self, name: str, line: int, byte_col: int, scope: Scope) -> None:
         if name in ("self", "cls"):
             return
+        self._deps.add(name)
         ref = lookup(scope, name, line, (), self.db)
         if ref is not None and ref.kind == "inst":
             self.add(line, byte_col, byte_col + len(name.encode("utf-8")), ref.path, "instance", instance_of=ref.path)
@@ -766,6 +1027,10 @@ class _Analyzer:
         end_line = self._offset + (node.end_lineno or node.lineno) - 1
         end = node.end_col_offset or 0
         start = end - len(node.attr.encode("utf-8"))
+        if base.kind == "uinst":  # `data.upload`: an attribute of a workspace class
+            if ref.kind == "inst":
+                self.add(end_line, start, end, ref.path, "instance", instance_of=ref.path)
+            return ref
         kind = "status" if _is_status(ref.path) else ("member" if base.kind in ("inst", "attr") else self._kind_for(ref.path))
         self.add(end_line, start, end, ref.path, kind)
         return ref
@@ -775,6 +1040,7 @@ class _Analyzer:
         if func is None:
             return None
         if func.kind in ("subclass",):
+            self._keyword_owner = func
             return func.path
         if func.kind != "obj":
             return None
@@ -792,13 +1058,37 @@ class _Analyzer:
         for arg in node.args:
             self._collect(arg, scope)
         target = None
+        self._keyword_owner = None
         if node.keywords and not self._boring(node.func):
             target = self._callable_for_keywords(node, scope, line)
+        owner = self._keyword_owner
         for kw in node.keywords:
-            if target is not None and kw.arg is not None:
+            if target is not None and kw.arg is not None and (owner is None or owner.passes_on(kw.arg)):
                 kw_line = self._offset + kw.lineno - 1
                 self.add(kw_line, kw.col_offset, kw.col_offset + len(kw.arg.encode("utf-8")), target, "keyword", param=kw.arg)
             self._collect(kw.value, scope)
+
+
+def _init_passes_on(cls: ast.ClassDef) -> tuple[str, ...] | None:
+    """Which keywords a subclass's own ``__init__`` passes on to ``super().__init__`` (see
+    ``Ref.params``); ``None`` when it defines no ``__init__``."""
+    init = next((s for s in cls.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "__init__"), None)
+    if init is None:
+        return None
+    args = init.args
+    own = [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs][1:]]
+    forwarded: set[str] = set()
+    kwargs_forwarded = False
+    for node in ast.walk(init):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__"):
+            continue
+        for kw in node.keywords:
+            if kw.arg is None:
+                kwargs_forwarded = kwargs_forwarded or (args.kwarg is not None and isinstance(kw.value, ast.Name) and kw.value.id == args.kwarg.arg)
+            elif isinstance(kw.value, ast.Name) and kw.value.id == kw.arg and kw.arg in own:
+                forwarded.add(kw.arg)
+    params = sorted(forwarded) + [f"-{name}" for name in own if name not in forwarded]
+    return tuple(params + (["**"] if kwargs_forwarded else []))
 
 
 def absolute_import(module_name: str | None, module: str | None, level: int, is_package: bool = False) -> str | None:
@@ -824,6 +1114,141 @@ def _is_status(path: str) -> bool:
     return head.endswith("status") and (name.startswith("HTTP_") or name.startswith("WS_"))
 
 
+class ChunkResult:
+    """What the analysis found in one chunk, in the line numbers of the module version that made
+    it (``base``: the chunk's first line then). Later versions in which the chunk's text is
+    unchanged reuse it, shifted, unless a name it depends on is bound differently.
+
+    ``entries``: the module-level bindings the chunk makes; ``deps``: every name it looked up;
+    ``calls``: the workspace resolver's answers it used; ``occs``: its occurrences."""
+
+    __slots__ = ("key", "repaired", "parsed", "nranges", "base", "entries", "bound", "deps", "calls", "occs", "_by_line")
+
+    def __init__(self, key, repaired: bool, parsed: bool, nranges: int, base: int, entries: list, deps: set[str], calls: list, occs: list[Occurrence]) -> None:
+        self.key = key
+        self.repaired = repaired
+        self.parsed = parsed
+        self.nranges = nranges
+        self.base = base
+        self.entries = entries
+        self.bound = frozenset(name for name, _, _ in entries)
+        self.deps = deps
+        self.calls = calls
+        self.occs = occs
+        self._by_line: dict[int, list[Occurrence]] | None = None
+
+    def by_line(self) -> dict[int, list[Occurrence]]:
+        if self._by_line is None:
+            self._by_line = _index_by_line(self.occs)
+        return self._by_line
+
+    def with_occurrences(self, base: int, occs: list[Occurrence], calls: list) -> ChunkResult:
+        shift = base - self.base
+        entries = [(n, line + shift, r) for n, line, r in self.entries] if shift else self.entries
+        return ChunkResult(self.key, self.repaired, self.parsed, self.nranges, base, entries, self.deps, self.calls + calls, occs)
+
+
+# A part is one chunk of one module version: ``(start, result, scopes, scopes_start)``, where
+# ``scopes`` are the scopes its defs opened, in the line numbers of the version in which the chunk
+# started at ``scopes_start`` (they are shifted or re-parented only when the scope tree is needed).
+
+
+def _part_scopes(part: tuple, module_scope: Scope) -> list[Scope]:
+    start, _, scopes, scopes_start = part
+    if start != scopes_start:
+        return [_shift_scope(sc, start - scopes_start, module_scope) for sc in scopes]
+    for sc in scopes:
+        sc.parent = module_scope
+    return scopes
+
+
+def _index_by_line(occurrences: list[Occurrence]) -> dict[int, list[Occurrence]]:
+    by_line: dict[int, list[Occurrence]] = {}
+    for occ in occurrences:
+        by_line.setdefault(occ.line, []).append(occ)
+    for occs in by_line.values():
+        occs.sort(key=lambda o: (o.start, -o.end))
+    return by_line
+
+
+def _shifted(occ: Occurrence, shift: int) -> Occurrence:
+    return Occurrence(occ.line + shift, occ.start, occ.end, occ.target, occ.kind, occ.param, occ.instance_of)
+
+
+def _shift_scope(scope: Scope, shift: int, parent: Scope) -> Scope:
+    copy = Scope(
+        scope.kind,
+        scope.start + shift,
+        scope.end + shift,
+        {name: [(line + shift, ref) for line, ref in entries] for name, entries in scope.bindings.items()},
+        parent,
+        base=scope.base,
+        col=scope.col,
+    )
+    copy.children = [_shift_scope(child, shift, copy) for child in scope.children]
+    return copy
+
+
+class _Previous:
+    """The last analysis of a module, kept so that the next version re-analyses only what changed."""
+
+    __slots__ = ("text", "n_lines", "starts", "parts", "part_starts", "analysis", "db", "resolver", "interesting", "with_calls")
+
+    def __init__(self, text: str, n_lines: int, starts: list[int], analysis: ModuleAnalysis, db, resolver, interesting: set[str], with_calls: list | None = None) -> None:
+        self.text = text
+        self.n_lines = n_lines
+        self.starts = starts
+        self.parts = analysis._parts
+        self.part_starts = analysis._part_starts
+        self.analysis = analysis
+        self.db = db
+        self.resolver = resolver
+        self.interesting = interesting  # module-level names bound to something
+        # the results that used the resolver
+        self.with_calls = with_calls if with_calls is not None else [p[1] for p in self.parts if p[1].calls]
+
+
+#: modules whose last analysis is kept for incremental re-analysis
+PREVIOUS_KEPT = 16
+_previous: OrderedDict[tuple, _Previous] = OrderedDict()
+_previous_lock = threading.Lock()
+_module_locks: dict[tuple, threading.Lock] = {}
+_STAR = "*"  # the pseudo-name under which a chunk's `from m import *` is recorded
+
+
+def _changed_span(old: str, new: str) -> tuple[int, int]:
+    """``(prefix, suffix)``: lengths of the longest common prefix and suffix (not overlapping)."""
+    limit = min(len(old), len(new))
+    lo, hi = 0, limit  # common prefix length in [lo, hi]
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if old[lo:mid] == new[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    prefix = lo
+    lo, hi = 0, limit - prefix
+    lo_old, lo_new = len(old), len(new)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if old[lo_old - mid : lo_old - lo] == new[lo_new - mid : lo_new - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return prefix, lo
+
+
+def _sequence(entries: list) -> dict[str, list[Ref | None]]:
+    out: dict[str, list[Ref | None]] = {}
+    for name, _, ref in entries:
+        out.setdefault(name, []).append(ref)
+    return out
+
+
+def _differing(old: dict[str, list], new: dict[str, list]) -> set[str]:
+    return {name for name in old.keys() | new.keys() if old.get(name) != new.get(name)}
+
+
 def analyze(
     text: str,
     *,
@@ -832,36 +1257,305 @@ def analyze(
     resolver: ModuleResolver | None = None,
     seen: frozenset[str] = frozenset(),
     is_package: bool = False,
+    incremental: bool = True,
 ) -> ModuleAnalysis:
     """Analyse a module. Never raises on bad input (syntax errors, NUL bytes, deep nesting).
 
     ``is_package``: the module is a package's ``__init__`` (relative imports count from it).
-    """
-    analyzer = _Analyzer(text, module_name, db, resolver, seen | ({module_name} if module_name else set()), is_package)
-    bind_failed = False
 
-    def bind(chunk: Chunk, tree: ast.Module) -> None:
-        nonlocal bind_failed
-        if bind_failed:
-            return
+    Incremental: the last analysis of the same module (same name, docs and resolver) is kept,
+    and a new version re-parses and re-resolves only the chunks (top-level statements) that
+    changed, plus the chunks that use a module-level name whose bindings changed. The result is
+    the same as analysing from scratch (``incremental=False``).
+    """
+    key = (module_name, is_package, id(db), id(resolver), seen)
+    with _previous_lock:
+        lock = _module_locks.setdefault(key, threading.Lock())
+    with lock:
+        with _previous_lock:
+            prev = _previous.get(key) if incremental else None
+        if prev is not None and (prev.db is not db or prev.resolver is not resolver):
+            prev = None
+        analysis, state = _analyze(text, module_name, db, resolver, seen, is_package, prev)
+        with _previous_lock:
+            _previous[key] = state
+            _previous.move_to_end(key)
+            while len(_previous) > PREVIOUS_KEPT:
+                old_key, _ = _previous.popitem(last=False)
+                _module_locks.pop(old_key, None)
+    return analysis
+
+
+def forget_previous() -> None:
+    """Drop the analyses kept for incremental re-analysis (tests, memory pressure)."""
+    with _previous_lock:
+        _previous.clear()
+
+
+def _analyze(text, module_name, db, resolver, seen, is_package, prev: _Previous | None) -> tuple[ModuleAnalysis, _Previous]:
+    seen = seen | ({module_name} if module_name else set())
+    analyzer = _Analyzer(text, module_name, db, resolver, seen, is_package)
+    if prev is not None and prev.text == analyzer.text:
+        return prev.analysis, prev
+    _trees.new_epoch()
+    if prev is not None and not prev.analysis.star_imports:
+        done = _analyze_edit(analyzer, prev)
+        if done is not None:
+            return done
+        analyzer = _Analyzer(text, module_name, db, resolver, seen, is_package)
+    return _analyze_general(analyzer, prev)
+
+
+class _Ranges(Sequence):
+    """``ranges_of(starts, n)`` without building the list (the edit path reads a few ranges)."""
+
+    __slots__ = ("starts", "n")
+
+    def __init__(self, starts: list[int], n: int) -> None:
+        self.starts = starts
+        self.n = n
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, k):  # type: ignore[override]
+        starts = self.starts
+        if k < 0:
+            k += len(starts)
+        return starts[k], (starts[k + 1] if k + 1 < len(starts) else self.n)
+
+
+def _edit_span(prev: _Previous, clean: str, lines: list[str]) -> tuple[list[int], int, int, int, int]:
+    """Where ``clean`` differs from the previous text: ``(starts, k0, j, k_old, delta)`` (see ``resplit``)."""
+    prefix, suffix = _changed_span(prev.text, clean)
+    first = clean.count("\n", 0, prefix)
+    last = clean.count("\n", 0, len(clean) - suffix)
+    starts, k0, j, k_old = resplit(prev.starts, prev.n_lines, lines, first, len(lines) - 1 - last)
+    return starts, k0, j, k_old, len(lines) - prev.n_lines
+
+
+def _analyze_edit(analyzer: _Analyzer, prev: _Previous) -> tuple[ModuleAnalysis, _Previous] | None:
+    """The common case of an edit: the chunks around it keep every module-level binding they had.
+
+    Reuses the unchanged chunks before and after the edit wholesale (the ones after shifted by
+    the change in line count), re-analyses the changed ones, and re-collects a changed chunk's
+    occurrences only if it uses a name bound further down. Returns ``None`` (nothing kept) when
+    the edit changes a module-level binding, a star import or a cross-module answer: the general
+    pass handles those."""
+    lines, clean = analyzer.lines, analyzer.text
+    n = len(lines)
+    starts, k0, j, k_old, delta = _edit_span(prev, clean, lines)
+    ranges = _Ranges(starts, n)
+    old_parts, old_pstarts = prev.parts, prev.part_starts
+    n_old = len(old_parts)
+    # unchanged chunks before the edit
+    e0 = starts[k0] if k0 < len(starts) else n
+    p = bisect.bisect_left(old_pstarts, e0)
+    while p > 0:
+        end_line = old_pstarts[p] if p < n_old else prev.n_lines
+        res = old_parts[p - 1][1]
+        if end_line > e0 or ((res.repaired or isinstance(res.key, tuple)) and bisect.bisect_left(starts, old_pstarts[p - 1]) + 3 >= k0):
+            p -= 1
+            continue
+        break
+    # unchanged chunks after it
+    s = bisect.bisect_left(old_pstarts, prev.starts[k_old]) if k_old < len(prev.starts) else n_old
+    r0_line = old_pstarts[p] if p < n_old else prev.n_lines
+    r = bisect.bisect_left(starts, r0_line)
+    # module bindings made above the edit
+    old_bindings = prev.analysis._module_scope.bindings
+    bindings: dict[str, list[tuple[int, Ref | None]]] = {}
+    for name, entries in old_bindings.items():
+        if entries[-1][0] < r0_line:
+            bindings[name] = entries[:]
+        elif entries[0][0] < r0_line:
+            bindings[name] = [e for e in entries if e[0] < r0_line]
+    module_scope = analyzer.module_scope
+    module_scope.bindings = bindings
+    analyzer._module_interesting = set(prev.interesting)
+    fresh: list[tuple] = []
+    while True:
+        r_end = bisect.bisect_left(starts, old_pstarts[s] + delta) if s < n_old else len(ranges)
+        if r >= r_end:
+            break
+        part, covered = _fresh_part(analyzer, lines, ranges, r)
+        fresh.append(part)
+        r += covered
+        if r > r_end:  # a repaired chunk merged into the chunks after the edit
+            end_line = ranges[r - 1][1] - delta
+            s = bisect.bisect_left(old_pstarts, end_line)
+    if any(res.entries and res.entries[-1][0] == _STAR for _, res, _, _ in fresh):
+        return None
+    old_region = [e for part in old_parts[p:s] for e in part[1].entries]
+    new_region = [e for part in fresh for e in part[1].entries]
+    if _differing(_sequence(old_region), _sequence(new_region)):
+        return None
+    region = {id(part[1]) for part in old_parts[p:s]}
+    with_calls = [res for res in prev.with_calls if id(res) not in region]
+    if not analyzer.calls_still_hold([c for res in with_calls for c in res.calls]):
+        return None
+    # module bindings made below the edit, shifted
+    s_line = old_pstarts[s] if s < n_old else prev.n_lines
+    for name, entries in old_bindings.items():
+        if entries[-1][0] >= s_line:
+            below = [(line + delta, ref) for line, ref in entries if line >= s_line] if delta else [e for e in entries if e[0] >= s_line]
+            bindings.setdefault(name, []).extend(below)
+    # a changed chunk's occurrences were collected before the chunks below it were bound
+    for idx, part in enumerate(fresh):
+        start, res, scopes, _ = part
+        end_line = fresh[idx + 1][0] if idx + 1 < len(fresh) else (old_pstarts[s] + delta if s < n_old else n)
+        if not res.parsed or not any((entries := bindings.get(name)) and entries[-1][0] >= end_line for name in res.deps):
+            continue
+        tree, _ = _trees.lookup(res.key)
+        if tree is None:
+            continue
+        analyzer._deps, analyzer._calls = set(), []
+        occs = analyzer.collect_chunk(start, tree, scopes)
+        del tree
+        fresh[idx] = (start, res.with_occurrences(start, occs, analyzer._calls), scopes, start)
+    module_scope.children = []
+    suffix = old_parts[s:]
+    suffix_starts = old_pstarts[s:]
+    if delta:
+        suffix = [(st + delta, res, sc, ss) for st, res, sc, ss in suffix]
+        suffix_starts = [st + delta for st in suffix_starts]
+    parts = old_parts[:p] + fresh + suffix
+    part_starts = old_pstarts[:p] + [part[0] for part in fresh] + suffix_starts
+    interesting = analyzer._module_interesting
+    for name in {e[0] for e in old_region}:
+        if not any(ref is not None for _, ref in bindings.get(name, ())):
+            interesting.discard(name)
+    analysis = ModuleAnalysis(lines, None, module_scope, None, (), analyzer.is_package, parts, part_starts)
+    with_calls += [part[1] for part in fresh if part[1].calls]
+    return analysis, _Previous(clean, n, starts, analysis, prev.db, prev.resolver, interesting, with_calls)
+
+
+def _analyze_general(analyzer: _Analyzer, prev: _Previous | None) -> tuple[ModuleAnalysis, _Previous]:
+    lines, clean = analyzer.lines, analyzer.text
+    n = len(lines)
+    old_parts: list[tuple] = []
+    if prev is not None:
+        starts, k0, j, k_old, delta = _edit_span(prev, clean, lines)
+        old_parts = prev.parts
+        old_first = [bisect.bisect_left(prev.starts, st) for st in prev.part_starts]
+    else:
+        starts, k0, k_old = chunk_starts(lines), 0, 0
+        j = len(starts)
+        old_first = []
+    ranges = ranges_of(starts, n)
+    old_at = {first: idx for idx, first in enumerate(old_first)}  # old first range -> old part
+
+    module_scope = analyzer.module_scope
+    parts: list[tuple] = []
+    reused: list[bool] = []
+    touched: set[str] = set()
+    pending_old: list = []
+    pending_new: list = []
+    old_ptr = 0
+    k = 0
+    while k < len(ranges):
+        start = ranges[k][0]
+        candidate = None
+        if k < k0:
+            idx = old_at.get(k)
+            # a repaired chunk looked at the next three ranges to merge with: they must be unchanged
+            if idx is not None and k + (3 if old_parts[idx][1].repaired or isinstance(old_parts[idx][1].key, tuple) else old_parts[idx][1].nranges - 1) < k0:
+                candidate = idx
+        elif k >= j:
+            candidate = old_at.get(k - j + k_old)
+        if candidate is not None:
+            for q in range(old_ptr, candidate):  # old chunks passed without reuse: removed
+                pending_old.extend(old_parts[q][1].entries)
+            old_ptr = candidate + 1
+            if pending_old or pending_new:
+                touched |= _differing(_sequence(pending_old), _sequence(pending_new))
+                pending_old, pending_new = [], []
+            _, res, scopes, scopes_start = old_parts[candidate]
+            if _STAR not in touched and not (res.deps & touched) and analyzer.calls_still_hold(res.calls):
+                # bind pass reused: the chunk's module bindings, shifted (its scopes when needed)
+                shift = start - res.base
+                for name, line, ref in res.entries:
+                    if name == _STAR:
+                        analyzer.star_imports.append(ref.path)  # type: ignore[union-attr]
+                        continue
+                    module_scope.bindings.setdefault(name, []).append((line + shift, ref))
+                    if ref is not None:
+                        analyzer._module_interesting.add(name)
+                parts.append((start, res, scopes, scopes_start))
+                reused.append(True)
+                k += res.nranges
+                continue
+            pending_old.extend(res.entries)
+        part, covered = _fresh_part(analyzer, lines, ranges, k)
+        pending_new.extend(part[1].entries)
+        parts.append(part)
+        reused.append(False)
+        if k < j < k + covered:  # a repaired chunk merged into the unchanged tail: realign
+            j, k_old = k + covered, k_old + (k + covered - j)
+        k += covered
+    for q in range(old_ptr, len(old_parts)):
+        pending_old.extend(old_parts[q][1].entries)
+    if pending_old or pending_new:
+        touched |= _differing(_sequence(pending_old), _sequence(pending_new))
+
+    # pass 2 where needed: occurrences collected before later chunks were bound, or reused ones
+    # that depend on a name bound differently now
+    last_binder: dict[str, int] = {}
+    for idx, part in enumerate(parts):
+        for name in part[1].bound:
+            last_binder[name] = idx
+    star_after = last_binder.get(_STAR, -1)
+    for idx, part in enumerate(parts):
+        start, res, _, _ = part
+        if reused[idx]:
+            stale = _STAR in touched or bool(res.deps & touched)
+        else:
+            stale = idx < star_after or any(last_binder.get(name, -1) > idx for name in res.deps)
+        if not stale or not res.parsed:
+            continue
+        tree, _ = _trees.lookup(res.key)
+        if tree is None:
+            continue
+        scopes = _part_scopes(part, module_scope)
+        analyzer._deps, analyzer._calls = set(), []
+        occs = analyzer.collect_chunk(start, tree, scopes)
+        del tree
+        parts[idx] = (start, res.with_occurrences(start, occs, analyzer._calls), scopes, start)
+    module_scope.children = []
+    analysis = ModuleAnalysis(lines, None, module_scope, None, tuple(analyzer.star_imports), analyzer.is_package, parts)
+    return analysis, _Previous(clean, n, starts, analysis, analyzer.db, analyzer.resolver, analyzer._module_interesting)
+
+
+def _fresh_part(analyzer: _Analyzer, lines: list[str], ranges: Sequence[tuple[int, int]], k: int) -> tuple[tuple, int]:
+    """Parse, bind and collect the chunk starting at range ``k``."""
+    chunk, tree, covered = parse_range(lines, ranges, k)
+    module_scope = analyzer.module_scope
+    analyzer._deps = set()
+    analyzer._calls = []
+    analyzer._scope_of = {}
+    entries: list = []
+    n_children = len(module_scope.children)
+    n_star = len(analyzer.star_imports)
+    occs: list[Occurrence] = []
+    if tree is not None:
+        module_scope.log = entries
         try:
             analyzer.bind_chunk(chunk, tree)
         except RecursionError:
-            bind_failed = True
-
-    # pass 1 (bindings) runs as each chunk is parsed; pass 2 (occurrences) needs every binding
-    chunks = parse_module(text, visit=bind)
-    try:
-        if not bind_failed:
-            analyzer.collect_all(chunks)
-    except RecursionError:
-        pass
-    return ModuleAnalysis(
-        lines=analyzer.lines,
-        occurrences=analyzer.occurrences,
-        module_scope=analyzer.module_scope,
-        chunks=chunks,
-        star_imports=tuple(analyzer.star_imports),
-        is_package=is_package,
-    )
-
+            log.warning("analysis: statement nested too deeply at line %d; its bindings are partial", chunk.start_line + 1)
+        finally:
+            module_scope.log = None
+        for name, _, ref in entries:
+            if ref is not None:
+                analyzer._module_interesting.add(name)
+        for module in analyzer.star_imports[n_star:]:
+            entries.append((_STAR, chunk.start_line, Ref("star", module)))
+        scopes = module_scope.children[n_children:]
+        deps = analyzer._deps
+        occs = analyzer.collect_chunk(chunk.start_line, tree, scopes)
+        deps |= analyzer._deps
+    else:
+        scopes = []
+        deps = set()
+    result = ChunkResult(chunk._key, chunk.repaired, tree is not None, covered, chunk.start_line, entries, deps, analyzer._calls, occs)
+    return (chunk.start_line, result, scopes, chunk.start_line), covered

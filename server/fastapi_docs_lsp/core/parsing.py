@@ -12,12 +12,14 @@ character of source).
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from .background import pause_point
+from .lowering import lower
 
 _CONTINUATION = re.compile(r"^(?:else\b|elif\b|except\b|finally\b|case\b|[)\]}])")
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
@@ -157,10 +159,24 @@ _trees = TreeCache()
 
 def split_chunks(lines: list[str]) -> list[tuple[int, int]]:
     """Top-level statement ranges ``[start, end)`` (0-based lines). Decorators stay with their def."""
+    starts = chunk_starts(lines)
+    return ranges_of(starts, len(lines))
+
+
+def ranges_of(starts: list[int], n_lines: int) -> list[tuple[int, int]]:
+    return [(s, starts[k + 1] if k + 1 < len(starts) else n_lines) for k, s in enumerate(starts)]
+
+
+def chunk_starts(lines: list[str], begin: int = 0, resume: Callable[[int], bool] | None = None) -> list[int]:
+    """First lines of the top-level statements, scanning from ``begin`` (a statement start, where
+    the scan's state is clean). ``resume(i)``: called at each start ``i`` found after the first;
+    when it returns True the scan stops there (the caller knows the starts from ``i`` on) and
+    ``i`` is the last element returned."""
     starts: list[int] = []
     prev_decorator = False
     in_string = ""  # the triple quote of a string that spans lines, if any
-    for i, line in enumerate(lines):
+    for i in range(begin, len(lines)):
+        line = lines[i]
         was_in_string = in_string
         if '"""' in line or "'''" in line:
             for m in _TRIPLE.finditer(line):
@@ -177,14 +193,53 @@ def split_chunks(lines: list[str]) -> list[tuple[int, int]]:
             prev_decorator = line.startswith("@")
             continue
         starts.append(i)
+        if resume is not None and len(starts) > 1 and resume(i):
+            break
         prev_decorator = line.startswith("@")
+    if begin == 0 and (not starts or starts[0] != 0):
+        starts.insert(0, 0)
+    return starts
+
+
+def resplit(old_starts: list[int], old_n: int, lines: list[str], first: int, tail: int) -> tuple[list[int], int, int, int]:
+    """Chunk starts of ``lines`` after an edit, re-scanning only around it.
+
+    ``old_starts``: the starts before the edit, of a text of ``old_n`` lines; lines before
+    ``first`` and the last ``tail`` lines are unchanged. Returns ``(starts, k0, j, k)``: starts
+    ``[:k0]`` are the old ones, starts ``[j:]`` are the old ones from ``k`` on, shifted by the
+    change in line count."""
+    n = len(lines)
+    delta = n - old_n
+    k0 = max(0, bisect.bisect_left(old_starts, first) - 1)  # the last start before the changed line
+    old_index = {s: k for k, s in enumerate(old_starts[k0:], k0)} if len(old_starts) - k0 < 64 else None
+    boundary = n - tail  # lines from here on are unchanged
+    found: list[int] = []
+
+    def resume(i: int) -> bool:
+        if i < boundary or i <= first:
+            return False
+        old = i - delta
+        if old_index is not None:
+            k = old_index.get(old)
+        else:
+            k = bisect.bisect_left(old_starts, old, k0)
+            k = k if k < len(old_starts) and old_starts[k] == old else None
+        if k is None:
+            return False
+        found.append(k)
+        return True
+
+    scanned = chunk_starts(lines, old_starts[k0] if old_starts else 0, resume)
+    if not old_starts:
+        scanned = chunk_starts(lines)
+    if found:
+        k = found[0]
+        starts = old_starts[:k0] + scanned[:-1] + [s + delta for s in old_starts[k:]]
+        return starts, k0, k0 + len(scanned) - 1, k
+    starts = old_starts[:k0] + scanned
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
-    ranges = []
-    for k, s in enumerate(starts):
-        e = starts[k + 1] if k + 1 < len(starts) else len(lines)
-        ranges.append((s, e))
-    return ranges
+    return starts, k0, len(starts), len(old_starts)
 
 
 def _bracket_closers(line: str) -> str:
@@ -220,8 +275,20 @@ def _bracket_closers(line: str) -> str:
 
 
 def _parse(text: str) -> ast.Module | None:
+    """The exact tree of ``text``: parsed as is, or lowered first when the interpreter's grammar
+    is older than the text's (``lowering``: positions are kept)."""
     try:
         return ast.parse(text)
+    except SyntaxError as exc:
+        if not may_need_lowering(text, exc):
+            return None
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    lowered = lower(text)
+    if lowered is None:
+        return None
+    try:
+        return ast.parse(lowered)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
@@ -281,7 +348,40 @@ def _parse_chunk(text: str) -> tuple[ast.Module | None, bool]:
     tree = _parse(text)
     if tree is not None:
         return tree, False
-    return _repair(text.split("\n")), True
+    return _repair(((_NEWER_SYNTAX.search(text) and lower(text)) or text).split("\n")), True
+
+
+#: syntax some supported interpreters cannot parse (see ``lowering``): PEP 758 and 654 except
+#: clauses, PEP 695 ``type`` statements and type parameters, PEP 750 t-strings
+_NEWER_SYNTAX = re.compile(
+    r"\bexcept\b(?:\s*\*|[^:\n]*,)|^[ \t]*type[ \t]+[^\W\d]\w*[ \t]*[=\[]|\b(?:def|class)[ \t]+[^\W\d]\w*[ \t]*\[|(?<![\w'\"])(?:[tT][rR]?|[rR][tT])['\"]",
+    re.MULTILINE,
+)
+
+
+def may_need_lowering(text: str, exc: SyntaxError) -> bool:
+    """Whether ``text``'s syntax error may come from syntax newer than the interpreter (cheap)."""
+    msg = exc.msg or ""
+    if "f-string" in msg or _NEWER_SYNTAX.search(text) is not None:
+        return True
+    # a PEP 701 replacement field spanning lines, in a one-line f-string
+    return "unterminated string" in msg and _F_PREFIX.search(text) is not None
+
+
+_F_PREFIX = re.compile(r"(?<![\w'\"])(?:[fF][rR]?|[rR][fF])['\"]")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_source(text: str) -> str:
+    """The text the parser and the analysis read: NULs -> spaces, lone surrogates (which UTF-8
+    cannot encode, so ``ast`` rejects the whole chunk) -> U+FFFD, line ends -> LF. Every
+    replacement is one code point for one, so columns (and UTF-16 offsets) do not move."""
+    text = text.replace("\x00", " ")
+    if not text.isascii() and _SURROGATE.search(text):
+        text = _SURROGATE.sub("\ufffd", text)
+    return normalize_newlines(text)
 
 
 def normalize_newlines(text: str) -> str:
@@ -292,6 +392,29 @@ def normalize_newlines(text: str) -> str:
     return text
 
 
+def parse_range(lines: list[str], ranges: Sequence[tuple[int, int]], k: int, stop: int | None = None) -> tuple[Chunk, ast.Module | None, int]:
+    """The chunk starting with range ``k``: ``(chunk, tree, ranges it covers)``. A repaired chunk
+    is merged with up to three following ranges (below ``stop``) when together they parse: a
+    multi-line string or bracket may continue into them at column 0."""
+    start, end = ranges[k]
+    key: str | tuple[str, str] = "\n".join(lines[start:end])
+    tree, repaired = _trees.lookup(key)
+    covered = 1
+    if repaired:
+        limit = len(ranges) if stop is None else stop
+        for extra in (1, 2, 3):
+            if k + extra >= limit:
+                break
+            merged_end = ranges[k + extra][1]
+            merged_key = ("m", "\n".join(lines[start:merged_end]))
+            merged, _ = _trees.lookup(merged_key)
+            if merged is not None:
+                tree, repaired, key = merged, False, merged_key
+                covered = extra + 1
+                break
+    return Chunk(start, key, repaired, tree is not None), tree, covered
+
+
 def parse_module(text: str, visit: Callable[[Chunk, ast.Module], None] | None = None) -> list[Chunk]:
     """Parse ``text`` into chunks; unparseable chunks are repaired or skipped, never raised.
 
@@ -299,32 +422,17 @@ def parse_module(text: str, visit: Callable[[Chunk, ast.Module], None] | None = 
     can do a first pass over the module without parsing again what the cache could not keep.
     Only one chunk's tree (plus what the cache keeps) is alive at a time.
     """
-    text = normalize_newlines(text.replace("\x00", " "))
+    text = clean_source(text)
     lines = text.split("\n")
     ranges = split_chunks(lines)
     chunks: list[Chunk] = []
     _trees.new_epoch()
     k = 0
     while k < len(ranges):
-        start, end = ranges[k]
-        key: str | tuple[str, str] = "\n".join(lines[start:end])
-        tree, repaired = _trees.lookup(key)
-        if repaired:
-            # a multi-line string or bracket may continue into the next chunks at column 0
-            for extra in (1, 2, 3):
-                if k + extra >= len(ranges):
-                    break
-                merged_end = ranges[k + extra][1]
-                merged_key = ("m", "\n".join(lines[start:merged_end]))
-                merged, _ = _trees.lookup(merged_key)
-                if merged is not None:
-                    tree, repaired, key = merged, False, merged_key
-                    k += extra
-                    break
-        chunk = Chunk(start, key, repaired, tree is not None)
+        chunk, tree, covered = parse_range(lines, ranges, k)
         chunks.append(chunk)
         if visit is not None and tree is not None:
             visit(chunk, tree)
         del tree
-        k += 1
+        k += covered
     return chunks

@@ -121,7 +121,7 @@ class WorkspaceModules:
         if analysis is None:
             return None
         ref = analysis.exported(name)
-        if ref is not None and ref.kind in ("inst", "subclass", "factory", "obj", "wsmod"):
+        if ref is not None and ref.kind in ("inst", "subclass", "factory", "classfactory", "uclass", "obj", "wsmod"):
             return ref
         return None
 

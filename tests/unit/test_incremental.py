@@ -1,0 +1,133 @@
+"""Incremental analysis: an edited module re-analyses only what changed, and the result is the
+same as analysing the final text from scratch."""
+
+from __future__ import annotations
+
+import textwrap
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fastapi_docs_lsp.core import parsing
+from fastapi_docs_lsp.core.analysis import ModuleAnalysis, Scope, analyze
+
+BASE = textwrap.dedent(
+    '''
+    """A module."""
+    from typing import Annotated
+    from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
+
+    app = FastAPI()
+    router = APIRouter(prefix="/r")
+
+
+    def get_db():
+        return {}
+
+
+    DbDep = Annotated[dict, Depends(get_db)]
+
+
+    class MyRouter(APIRouter):
+        def extra(self, request: Request):
+            return self.include_router(router)
+
+
+    @router.get("/items/{item_id}", status_code=status.HTTP_200_OK)
+    async def read(item_id: int, db: DbDep, request: Request):
+        if item_id not in db:
+            raise HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail="x")
+        return request.url.path
+
+
+    later = helper_defined_later()
+
+
+    def helper_defined_later():
+        return app.router
+
+
+    mine = MyRouter()
+    app.include_router(router)
+    '''
+)
+
+SNIPPETS = [
+    "\n", " ", "x", "    ", ":", "(", ")", "'", '"""', "#", "=", ".", ",",
+    "router = APIRouter()\n", "app = 1\n", "def f(request: Request):\n    return request.url\n",
+    "status.", "@app.get('/')\n", "from fastapi import *\n", "except ValueError, TypeError:\n",
+    "type X = Request\n", 'f"{x["a"]}"', "class R(APIRouter):\n    pass\n", "import fastapi\n",
+    "helper_defined_later = 2\n", "Request", "APIRouter", "\n\n", "try:\n    pass\n",
+]
+
+
+def scope_shape(scope: Scope) -> tuple:
+    return (
+        scope.kind,
+        scope.start,
+        scope.end,
+        scope.base,
+        sorted((name, tuple(entries)) for name, entries in scope.bindings.items()),
+        [scope_shape(child) for child in scope.children],
+    )
+
+
+def shape(analysis: ModuleAnalysis) -> tuple:
+    return (
+        sorted(analysis.occurrences, key=lambda o: (o.line, o.start, o.end, o.target, o.kind)),
+        scope_shape(analysis.module_scope),
+        [(c.start_line, c.repaired, c.tree is not None) for c in analysis.chunks],
+        analysis.star_imports,
+    )
+
+
+edits = st.lists(
+    st.tuples(st.floats(0, 1), st.integers(0, 12), st.sampled_from(SNIPPETS)),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=int(__import__("os").environ.get("PROP_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(edits=edits)
+def test_incremental_equals_scratch(api_db, edits):
+    text = BASE
+    analyze(text, module_name="prop_mod", db=api_db)
+    for where, delete, insert in edits:
+        pos = int(where * len(text))
+        text = text[:pos] + insert + text[pos + delete :]
+        incremental = analyze(text, module_name="prop_mod", db=api_db)
+        # every request between edits reads the same analysis: positions must hold at once
+        assert shape(incremental) == shape(analyze(text, module_name="prop_mod", db=api_db, incremental=False))
+
+
+def test_one_character_edit_reparses_one_chunk(api_db):
+    body = "\n\n".join(f"@router.get('/x{i}')\nasync def handler_{i}(request: Request):\n    return request.url.path\n" for i in range(200))
+    text = "from fastapi import APIRouter, Request\nrouter = APIRouter()\n\n" + body
+    analyze(text, module_name="one_edit", db=api_db)
+    parsing._trees.clear()
+    before = parsing._trees.parses
+    edited = text.replace("handler_100(request", "handler_100(requestx", 1)
+    result = analyze(edited, module_name="one_edit", db=api_db)
+    assert parsing._trees.parses - before == 1
+    line = edited.split("\n").index("async def handler_150(request: Request):")
+    occ = result.at(line, edited.split("\n")[line].index("Request)"))
+    assert occ is not None and occ.target == "fastapi.Request"
+
+
+def test_rebinding_a_module_name_reaches_its_users(api_db):
+    text = "from fastapi import APIRouter\nrouter = APIRouter()\n\n\ndef f():\n    return router.routes\n"
+    first = analyze(text, module_name="rebind", db=api_db)
+    assert first.at(5, 20) is not None
+    second = analyze(text.replace("router = APIRouter()", "router = object()"), module_name="rebind", db=api_db)
+    assert second.at(5, 20) is None
+    third = analyze(text + "\n\nrouter2 = 1\n", module_name="rebind", db=api_db)
+    assert third.at(5, 20) is not None and third.at(5, 20).target.endswith("routes")
+
+
+def test_line_shift_moves_every_position(api_db):
+    text = "from fastapi import status\n\n\ndef f():\n    return status.HTTP_200_OK\n"
+    analyze(text, module_name="shift", db=api_db)
+    shifted = analyze("# a\n# b\n" + text, module_name="shift", db=api_db)
+    assert shifted.at(6, 20) is not None and shifted.at(6, 20).line == 6
+    assert [o.line for o in shifted.occurrences] == [o.line for o in analyze("# a\n# b\n" + text, db=api_db, incremental=False).occurrences]
