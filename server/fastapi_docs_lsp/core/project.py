@@ -142,7 +142,7 @@ class Project:
         if api is None:
             return None
         db = api.result()
-        self.api_error = api.error
+        self.api_error, self._api_env = api.error, env
         return db
 
     def _start_api(self, env: PythonEnv) -> ApiJob | None:
