@@ -526,7 +526,7 @@ def report(results: dict[str, Timings], log) -> dict:
     ours = results.get("fastapi-docs-lsp")
     summary: dict = {}
     contexts = list(ours.by_context) if ours else []
-    for name, t in results.items():
+    for t in results.values():
         for c in t.by_context:
             if c not in contexts:
                 contexts.append(c)

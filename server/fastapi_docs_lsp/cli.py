@@ -42,7 +42,7 @@ class _ClientLogHandler(logging.Handler):
         try:
             if getattr(self.server.protocol, "transport", None) is not None:
                 self.server.window_log_message(types.LogMessageParams(type=kind, message=self.format(record)))
-        except Exception:
+        except Exception:  # noqa: BLE001 - a log handler must not log (it would recurse); stderr still has the record
             pass
 
 

@@ -75,7 +75,7 @@ async def test_cancelled_requests_behind_a_slow_one_are_not_computed(client: Lan
         client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=f"queued-{n}"))
     first = await slow
     assert first is not None and "404" in first.contents.value
-    for n, future in enumerate(queued[:4]):
+    for future in queued[:4]:
         with pytest.raises(JsonRpcRequestCancelled):
             await future
     last = await queued[4]

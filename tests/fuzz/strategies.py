@@ -227,7 +227,7 @@ def offset_of(text: str, line: int, char: int) -> int:
     lines = lsp_lines(text)
     if line >= len(lines):
         return len(text)
-    base = sum(len(l) for l in lines[:line])
+    base = sum(len(text) for text in lines[:line])
     content = line_content(lines[line])
     units = 0
     for i, c in enumerate(content):

@@ -57,7 +57,7 @@ def test_random_incremental_changes_reproduce_the_text(case):
     text, steps = case
     doc = SyncedDocument("file:///fuzz.py", text, version=1)
     expected = text
-    for n, edit in enumerate(steps):
+    for edit in steps:
         doc.apply_change(change(edit))
         expected = apply_edit(expected, edit)
         check(doc, expected)

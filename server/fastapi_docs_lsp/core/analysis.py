@@ -18,7 +18,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from .parsing import Chunk, _trees, chunk_starts, clean_source, parse_range, ranges_of, resplit
 
@@ -74,9 +74,9 @@ class Ref:
 class ApiLookup(Protocol):
     """The subset of ``ApiDB`` the analysis needs (kept abstract so tests can fake it)."""
 
-    def get(self, path: str): ...
+    def get(self, path: str) -> Any: ...
 
-    def member(self, owner: str, name: str): ...
+    def member(self, owner: str, name: str) -> Any: ...
 
 
 class ModuleResolver(Protocol):

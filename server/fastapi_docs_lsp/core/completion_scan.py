@@ -24,6 +24,13 @@ _TRIPLE_END = {
     "'''": re.compile(r"(?:[^'\\]|\\(?:.|\n)|'(?!''))*"),
 }
 _CLOSE = {")": "(", "]": "[", "}": "{"}
+
+
+def _string_end(body: re.Pattern[str], text: str, start: int) -> int:
+    """Where a string's body that starts at ``start`` ends (the patterns above match the empty body too)."""
+    m = body.match(text, start)
+    return m.end() if m else start
+
 #: a line starting like this cannot be inside an open bracket: a frame opened above it is stale
 _STATEMENT_START = re.compile(r"\s*(?:(?:async\s+)?def\s|class\s|@|return\b|import\s|from\s+[\w.]+\s+import\b|if\s|elif\s|while\s|try:|except\b|with\s)")
 _CALLEE = re.compile(r"(?:^|[^\w.])((?:[A-Za-z_]\w*\s*\.\s*)*[A-Za-z_]\w*)\s*$")
@@ -173,14 +180,12 @@ def scan(lines: list[str], start_line: int, line: int, col: int) -> TextContext:
             continue
         # a string
         if len(tok) == 3:
-            body = _TRIPLE_END[tok].match(text, end)
-            stop = body.end()
+            stop = _string_end(_TRIPLE_END[tok], text, end)
             if text.startswith(tok, stop):
                 pos = stop + 3
                 continue
         else:
-            body = _SINGLE_END[tok].match(text, end)
-            stop = body.end()
+            stop = _string_end(_SINGLE_END[tok], text, end)
             if stop < n and text[stop] == tok:
                 pos = stop + 1
                 continue
@@ -284,9 +289,9 @@ def scan_forward(lines: list[str], line: int, col: int, max_lines: int = 40) -> 
             pos = end
             continue
         if len(tok) == 3:
-            pos = _TRIPLE_END[tok].match(text, end).end() + 3
+            pos = _string_end(_TRIPLE_END[tok], text, end) + 3
         else:
-            pos = _SINGLE_END[tok].match(text, end).end() + 1
+            pos = _string_end(_SINGLE_END[tok], text, end) + 1
     if arg_start is not None:
         _note_arg(text[arg_start:stop], keywords, names)
     else:

@@ -30,7 +30,7 @@ One module per rule family (``path_params``, ``calls``, ``events``, ``route_orde
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..analysis import ApiLookup, ModuleAnalysis
@@ -64,7 +64,7 @@ def diagnose(
     docs: Any = None,
     module_name: str | None = None,
     path: str | None = None,
-    rules: dict[str, str] | None = None,
+    rules: Mapping[str, str] | None = None,
     workspace: RouteIndex | None = None,
     load_module: Callable[[str], ModuleAnalysis | None] | None = None,
     routes: ModuleRoutes | None = None,

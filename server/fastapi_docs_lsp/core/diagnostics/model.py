@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 import re
 from dataclasses import dataclass
 
@@ -105,7 +106,7 @@ class Diagnostic:
         return self.span.line
 
 
-def severity_for(code: str, overrides: dict[str, str] | None) -> str:
+def severity_for(code: str, overrides: Mapping[str, str] | None) -> str:
     """The configured severity of a rule: by code (``FA001``), or by name (``path-param-missing``)."""
     rule = RULES[code]
     if overrides:

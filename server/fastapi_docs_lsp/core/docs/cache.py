@@ -61,7 +61,7 @@ def load(cache_dir: str | Path | None, name: str, key: str) -> Any | None:
             return pickle.load(fh)
     except FileNotFoundError:
         return None
-    except Exception as exc:  # corrupt file, truncated write, incompatible pickle
+    except Exception as exc:  # noqa: BLE001 - logged: corrupt file, truncated write, incompatible pickle
         log.warning("docs cache %s is unreadable (%s); rebuilding", path, exc)
         return None
 
@@ -89,7 +89,7 @@ def store(cache_dir: str | Path | None, name: str, key: str, obj: Any) -> bool:
                 pass
             raise
         return True
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - logged
         log.warning("docs cache: cannot write %s (%s)", _file(folder, name), exc)
         return False
 

@@ -413,7 +413,7 @@ def _load_catalog_cached(cache_dir: Path | None, fingerprint: str) -> list[Secti
     if rows is not None:
         try:
             return unpack_sections(rows)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - logged
             log.warning("docs cache for the catalog is unusable (%s); re-reading", exc)
     sections = load_catalog()
     if sections:
@@ -478,7 +478,7 @@ def build_index(
             report("FastAPI documentation ready", 1.0)
             log.info("docs: %d sections from cache in %.0f ms", len(sections), (time.perf_counter() - t0) * 1000)
             return index
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - logged
             log.warning("docs: cached index is unusable (%s); rebuilding", exc)
 
     sections: list[Section] = []

@@ -156,7 +156,7 @@ class SearchIndex:
                 factor *= 0.8  # a single parameter or attribute of an API object
             fields: dict[str, float] = {}
 
-            def put(ts: list[str] | set[str], weight: float) -> None:
+            def put(ts: list[str] | set[str], weight: float, fields: dict[str, float] = fields) -> None:
                 for t in set(ts):
                     fields[t] = min(MAX_SHORT, fields.get(t, 0.0) + weight)
 
