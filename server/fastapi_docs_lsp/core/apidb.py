@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from collections.abc import Iterable
 
+from . import files
 from .files import read_regular_bytes, read_regular_text, regular_file_size
 
 log = logging.getLogger(__name__)
@@ -696,23 +697,8 @@ def check_packages(search_paths: list[str]) -> str | None:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename, so
-    a reader (or a crash mid-write) never sees half a file."""
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """Write ``text`` (UTF-8) to ``path`` atomically (``files.write_atomically``)."""
+    files.write_atomically(path, lambda fh: fh.write(text.encode("utf-8")))
 
 
 def main(argv: list[str] | None = None) -> int:

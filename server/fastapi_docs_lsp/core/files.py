@@ -17,6 +17,8 @@ from __future__ import annotations
 import logging
 import os
 import stat
+from collections.abc import Callable
+from typing import BinaryIO
 
 log = logging.getLogger(__name__)
 
@@ -119,3 +121,24 @@ def read_regular_text(
 def decode_text(data: bytes) -> str:
     """UTF-8 (BOM dropped), every invalid byte replaced: one bad byte never hides a statement."""
     return data.decode("utf-8-sig", errors="replace")
+
+
+def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> None:
+    """Write a file through a temporary file in the same folder and a rename: a reader (or a
+    crash mid-write) never sees half a file. ``write(fh)`` fills the binary file object."""
+    import tempfile  # only when writing: it imports shutil, bz2 and lzma
+
+    folder, name = os.path.split(os.fspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".tmp", dir=folder or ".")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -9,13 +9,13 @@ a log line; nothing here raises.
 from __future__ import annotations
 
 import logging
-import os
 import pickle
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..digest import hexdigest
+from ..files import write_atomically
 from .model import Section
 
 log = logging.getLogger(__name__)
@@ -70,24 +70,16 @@ def store(cache_dir: str | Path | None, name: str, key: str, obj: Any) -> bool:
     """Write atomically (temp file + rename). Returns False (logged) when it cannot."""
     if cache_dir is None:
         return False
-    import tempfile  # only when writing: it imports shutil, bz2 and lzma
-
     folder = Path(cache_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(_MAGIC)
-                fh.write(key.encode("ascii") + b"\n")
-                pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, _file(folder, name))
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+
+        def write(fh: BinaryIO) -> None:
+            fh.write(_MAGIC)
+            fh.write(key.encode("ascii") + b"\n")
+            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+        write_atomically(_file(folder, name), write)
         return True
     except Exception as exc:  # noqa: BLE001 - logged
         log.warning("docs cache: cannot write %s (%s)", _file(folder, name), exc)

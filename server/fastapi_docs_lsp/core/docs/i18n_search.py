@@ -36,7 +36,7 @@ from typing import Any
 from ..background import pause_point
 from .i18n_data import HOME
 from .model import Section
-from .search import LOW_VALUE_PAGES, SearchHit
+from .search import LOW_VALUE_PAGES, SearchHit, prefix_completions
 from .text import site_url, terms
 
 W_TITLE = 3.0
@@ -200,14 +200,7 @@ class HeadingIndex:
         if len(q) < 3:
             return list(out.items())
         if last or not known:
-            i = bisect.bisect_left(self.vocab, q)
-            extra: list[str] = []
-            while i < len(self.vocab) and self.vocab[i].startswith(q) and len(extra) < 40:
-                if self.vocab[i] != q:
-                    extra.append(self.vocab[i])
-                i += 1
-            extra.sort(key=lambda t: -len(self.postings[t][0]))
-            for t in extra[:8]:
+            for t in prefix_completions(self.vocab, self.postings, q):
                 out.setdefault(t, 0.5 + 0.4 * len(q) / len(t))
         if len(q) >= 4:
             # other inflections: vocabulary words sharing the query's stem (больший/больші,

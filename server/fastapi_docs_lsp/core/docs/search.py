@@ -20,6 +20,7 @@ from array import array
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .model import Section
 from .text import identifier_terms, norm_title, term_counts, terms, words
@@ -129,6 +130,19 @@ def _representative(sections: Sequence[Section], members: Sequence[int]) -> int:
     return max(members, key=rank)
 
 
+def prefix_completions(vocab: list[str], postings: dict[str, Any], q: str, limit: int = 8) -> list[str]:
+    """The vocabulary words (sorted ``vocab``) that extend ``q``, the ones in most sections first
+    (``postings[t][0]``: the sections of term ``t``); at most ``limit``, from the first 40."""
+    i = bisect.bisect_left(vocab, q)
+    extra: list[str] = []
+    while i < len(vocab) and vocab[i].startswith(q) and len(extra) < 40:
+        if vocab[i] != q:
+            extra.append(vocab[i])
+        i += 1
+    extra.sort(key=lambda t: -len(postings[t][0]))
+    return extra[:limit]
+
+
 class SearchIndex:
     """Immutable, picklable search structures over a list of sections."""
 
@@ -226,14 +240,7 @@ class SearchIndex:
         if known:
             out[q] = 1.0
         if len(q) >= 3 and (last or not known):
-            i = bisect.bisect_left(self.vocab, q)
-            extra: list[str] = []
-            while i < len(self.vocab) and self.vocab[i].startswith(q) and len(extra) < 40:
-                if self.vocab[i] != q:
-                    extra.append(self.vocab[i])
-                i += 1
-            extra.sort(key=lambda t: -len(self.postings[t][0]))
-            for t in extra[:8]:
+            for t in prefix_completions(self.vocab, self.postings, q):
                 out.setdefault(t, 0.45 + 0.4 * len(q) / len(t))
         if len(q) >= 4 and (q not in self.postings or len(self.postings[q][0]) <= 1):
             fuzz, process = _rapidfuzz()
