@@ -466,7 +466,13 @@ def extract_api(search_paths: list[str]) -> dict[str, Any]:
         loader.resolve_aliases(implicit=True, external=False)
     except Exception as exc:
         log.warning("alias resolution incomplete: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG))
+    return _payload(roots)
 
+
+def _payload(roots: dict[str, Any], wanted: set[str] | None = None) -> dict[str, Any]:
+    """The JSON payload of loaded griffe packages: every object, or (``wanted``: the first,
+    partial extraction) only the objects named there, their class members, and the modules
+    whose members all resolved."""
     objects: dict[str, Any] = {}
     aliases: dict[str, str] = {}  # any visible path -> canonical path
     public: dict[str, str] = {}  # canonical -> best public path
@@ -505,6 +511,8 @@ def extract_api(search_paths: list[str]) -> dict[str, Any]:
     ex = _Extractor()
     records: dict[str, dict[str, Any]] = {}
     for canonical, obj in list(objects.items()):
+        if wanted is not None and canonical not in wanted and not (obj.kind.value == "module" and _resolved_module(obj)):
+            continue
         pub = public.get(canonical, canonical)
         try:
             records[canonical] = _as_dict(ex.record(obj, pub))
@@ -525,12 +533,148 @@ def extract_api(search_paths: list[str]) -> dict[str, Any]:
     versions = {}
     for package in PACKAGES:
         versions[package] = _version_of(roots.get(package))
-    return {
+    payload = {
         "schema": SCHEMA_VERSION,
         "versions": versions,
         "objects": records,
         "aliases": aliases,
     }
+    if wanted is not None:
+        payload["partial"] = True
+    return payload
+
+
+def _resolved_module(module: Any) -> bool:
+    """Whether every member of ``module`` that points into fastapi/starlette resolved (its
+    record is then the same as in a full extraction)."""
+    for member in module.members.values():
+        if member.is_alias and member.target_path.startswith(PACKAGES) and _final(member) is None:
+            return False
+    return True
+
+
+#: modules read by the first, partial extraction besides what ``fastapi`` itself exports
+QUICK_MODULES = ("fastapi.responses", "fastapi.security")
+#: at most this many modules in the first extraction (a fastapi whose exports reach further
+#: is read in full only)
+_QUICK_MAX_MODULES = 60
+
+
+def extract_quick(search_paths: list[str]) -> dict[str, Any]:
+    """The first, partial payload: what ``fastapi`` exports (``FastAPI``, ``APIRouter``,
+    ``Query`` ..., ``Request``, ``status``) and the ``QUICK_MODULES``, with their members.
+
+    griffe reads only the modules these live in (and those of their base classes), about
+    half of the packages' source, so it is ready in a fraction of the full extraction's time.
+    Every record in it is the one the full extraction makes for the same object (the tests
+    check it): a hover answered from it is the final answer."""
+    import griffe
+    from griffe_typingdoc import TypingDocExtension
+
+    loader = griffe.GriffeLoader(search_paths=list(search_paths), allow_inspection=False)
+    roots: dict[str, Any] = {}
+    folders: dict[str, Path] = {}
+    for package in PACKAGES:
+        try:
+            roots[package] = loader.load(package, submodules=False, try_relative_path=False)
+        except Exception as exc:  # missing or broken: the full extraction reports it
+            log.debug("quick extraction: could not read %s: %s", package, exc, exc_info=True)
+            continue
+        filepath = roots[package].filepath
+        if not isinstance(filepath, Path) or filepath.name != "__init__.py":
+            raise ValueError(f"{package} is not a regular package")
+        folders[package] = filepath.parent
+    loaded: set[str] = set(roots)
+
+    def module_file(path: str) -> Path | None:
+        package, *parts = path.split(".")
+        folder = folders.get(package)
+        if folder is None or not parts:
+            return None
+        as_file = folder.joinpath(*parts[:-1], parts[-1] + ".py")
+        if as_file.is_file():
+            return as_file
+        as_package = folder.joinpath(*parts, "__init__.py")
+        return as_package if as_package.is_file() else None
+
+    def ensure_module_of(path: str) -> None:
+        """Load the module holding ``path`` (and its parent packages), if it is in the packages."""
+        parts = path.split(".")
+        if parts[0] not in roots:
+            return
+        for end in range(2, len(parts) + 1):
+            name = ".".join(parts[:end])
+            if name in loaded:
+                continue
+            filepath = module_file(name)
+            if filepath is None:
+                return  # not a module: an object inside the previous one
+            if len(loaded) >= _QUICK_MAX_MODULES:
+                raise ValueError("the first extraction would read too many modules")
+            loader._load_submodule(roots[parts[0]], tuple(parts[1:end]), filepath)  # pyright: ignore[reportPrivateUsage]
+            loaded.add(name)
+
+    def lookup(path: str) -> Any | None:
+        try:
+            return loader.modules_collection.get_member(path)
+        except Exception:  # not there (yet)
+            return None
+
+    wanted: set[str] = set()
+    queue: list[str] = [member.target_path if member.is_alias else member.path for name, member in roots["fastapi"].members.items() if not name.startswith("_")] if "fastapi" in roots else []
+    queue += QUICK_MODULES
+    seen: set[str] = set()
+    while queue:
+        path = queue.pop()
+        if path in seen or not path.startswith(PACKAGES):
+            continue
+        seen.add(path)
+        ensure_module_of(path)
+        obj = lookup(path)
+        if obj is None:
+            continue
+        if obj.is_alias:
+            queue.append(obj.target_path)
+            continue
+        wanted.add(obj.path)
+        kind = obj.kind.value
+        if kind == "module" and obj.path not in roots:
+            queue += [m.target_path if m.is_alias else m.path for n, m in obj.members.items() if not n.startswith("_")]
+        elif kind == "class":
+            for base in obj.bases:
+                canonical = _canonical(base) if not isinstance(base, str) else base
+                if canonical:
+                    queue.append(canonical)
+    for root in roots.values():
+        loader.expand_exports(root)
+        loader.expand_wildcards(root, external=False)
+        TypingDocExtension().on_package(pkg=root)
+    loader.resolve_aliases(implicit=True, external=False)
+    payload = _payload(roots, wanted)
+    # a package's record names all its submodules, loaded here or not
+    for path, record in payload["objects"].items():
+        if record["kind"] == "module":
+            filepath = module_file(path) if "." in path else folders[path] / "__init__.py"
+            if filepath is not None and filepath.name == "__init__.py":
+                for name in _submodule_names(filepath.parent):
+                    record["members"].setdefault(name, f"{path}.{name}")
+    return payload
+
+
+def _submodule_names(folder: Path) -> list[str]:
+    """Public submodule names of a package folder, as griffe finds them."""
+    names = []
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return names
+    for entry in entries:
+        stem = entry.name[:-3] if entry.name.endswith(".py") else entry.name
+        if stem.startswith("_") or not stem.isidentifier():
+            continue
+        if (entry.name.endswith(".py") and entry.is_file()) or (entry / "__init__.py").is_file():
+            names.append(stem)
+    return names
 
 
 _AS_SAME_RE = re.compile(r"\b(\w+)\s+as\s+\1\b")
