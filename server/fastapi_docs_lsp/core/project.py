@@ -48,6 +48,9 @@ def _slug(text: str | None) -> str:
     return "".join(c if c.isalnum() or c in ".-" else "_" for c in (text or "none"))
 
 
+#: how long the doc index waits for the first, partial API docs (they get the CPU first)
+FIRST_API_WAIT = 5.0
+
 #: distinct hovers kept (a few hundred per project in practice); all are dropped beyond it
 MAX_REMEMBERED_HOVERS = 4096
 
@@ -70,6 +73,7 @@ class Project:
     #: why the installed FastAPI could not be read (None when it was, or when none is installed)
     api_error: str | None = None
     _api_env: PythonEnv | None = None  # the environment ``db`` was read from
+    _api_final: bool = False  # ``db`` is the full extraction's (or the cache's), not the first one
     locale: str | None = None  # the client's locale at initialize ("auto" docsLanguage follows it)
 
     def __post_init__(self) -> None:
@@ -79,6 +83,9 @@ class Project:
         self.generation = 0  # bumps whenever db/docs change, so cached analyses refresh
         self.analyses_made = 0
         self.loaded = threading.Event()
+        #: set once requests can be answered: the API docs of what ``fastapi`` exports are in
+        #: (the first, partial extraction on a cold cache), or there are none to wait for
+        self.ready = threading.Event()
         # rendered hovers by what they depend on (symbol, options), for the current generation
         self._hovers: dict[tuple[Any, ...], str | None] = {}
         self._hovers_generation = -1
@@ -106,17 +113,27 @@ class Project:
                     log.warning("%s", problem)
                 self.env = env
                 self.api_error = None  # until this environment's API docs are in (or failed)
+                self._api_final = False
                 report(f"Reading FastAPI API docs ({env.describe()})", 0.15)
                 api = self._start_api(env)
+                if api is None or not api.running:  # from the cache (or none): in use at once
+                    self._use_api(api.result() if api is not None else None, env, final=True)
+                    self.api_error = api.error if api is not None else None
+                    self.ready.set()
+                else:  # a cold cache: the first, partial docs go in use as soon as they are read
+                    threading.Thread(target=self._use_first_api, args=(api, env), name="first-api-docs", daemon=True).start()
+                    # the first hovers need these more than the doc index: the CPU is theirs
+                    self.ready.wait(FIRST_API_WAIT)
                 report("Indexing documentation", 0.3)
                 self.docs = self._load_docs(env, report)
-                self.generation += 1
-                if api is not None:
+                with self._lock:
+                    self.generation += 1
+                if api is not None and api.running:
                     report(f"Reading FastAPI API docs ({env.describe()})", 0.95)
-                self.db = api.result() if api is not None else None
-                self.api_error = api.error if api is not None else None
-                self._api_env = env
-                self.generation += 1
+                    full = api.result()
+                    # the full extraction failed: keep the first, partial docs, and say why
+                    self._use_api(full if full is not None else api.first(timeout=0), env, final=True)
+                    self.api_error = api.error
                 with self._lock:
                     self._analyses.clear()
                     self.modules.invalidate()
@@ -125,7 +142,33 @@ class Project:
         except Exception:  # keep serving with whatever loaded
             log.exception("loading the FastAPI docs failed; continuing with what is available")
         finally:
+            self.ready.set()
             self.loaded.set()
+
+    def _use_api(self, db: ApiDB | None, env: PythonEnv, *, final: bool) -> bool:
+        """Put API docs of ``env`` in use (the first, partial ones only while the final ones are
+        not in); a new docs generation, so remembered hovers and analyses are made again."""
+        with self._lock:
+            if not final and self._api_final:
+                return False
+            self._api_final = final
+            self.db = db
+            self._api_env = env
+            self.generation += 1
+            self._analyses.clear()
+            self.modules.invalidate()
+        return True
+
+    def _use_first_api(self, api: ApiJob, env: PythonEnv) -> None:
+        """(A thread) the first, partial API docs in use as soon as they are read."""
+        try:
+            db = api.first(on_part=lambda part: self._use_api(part, env, final=False))
+            if db is not None and self._use_api(db, env, final=False):
+                log.info("first API docs in use (%d objects); the rest follows", len(db))
+            if db is not None:  # else ready once the full extraction is in (load() sets it)
+                self.ready.set()
+        except Exception:  # the full extraction still comes
+            log.exception("the first API docs could not be used")
 
     def _load_api(self, env: PythonEnv) -> ApiDB | None:
         """The API docs of the environment's fastapi/starlette (cached, or extracted now)."""
