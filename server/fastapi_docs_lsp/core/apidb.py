@@ -668,6 +668,7 @@ def extract_quick(search_paths: list[str], group: int | None = None) -> dict[str
         try:
             return loader.modules_collection.get_member(path)
         except Exception:  # not there (yet)
+            log.debug("not loaded: %s", path, exc_info=True)
             return None
 
     wanted: set[str] = set()
@@ -709,7 +710,11 @@ def extract_quick(search_paths: list[str], group: int | None = None) -> dict[str
     for root in roots.values():
         loader.expand_exports(root)
         loader.expand_wildcards(root, external=False)
-        TypingDocExtension().on_package(pkg=root)
+    typingdoc = TypingDocExtension()
+    for path in sorted(wanted):  # the Doc() texts of what is wanted (and its members) only
+        obj = lookup(path)
+        if obj is not None:
+            typingdoc.on_package(pkg=obj)
     loader.resolve_aliases(implicit=True, external=False)
     payload = _payload(roots, wanted)
     # a package's record names all its submodules, loaded here or not

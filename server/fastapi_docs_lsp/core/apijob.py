@@ -148,7 +148,7 @@ class ApiJob:
             return job._fail(f"could not start the extraction: {exc}")
         return job
 
-    def first(self, timeout: float = QUICK_TIMEOUT, on_part: Callable[[ApiDB], None] | None = None) -> ApiDB | None:
+    def first(self, timeout: float = QUICK_TIMEOUT, on_part: Callable[[ApiDB], object] | None = None) -> ApiDB | None:
         """The first, partial API database (``None`` when there is none: the cache answered,
         or those children failed; the full one is then all there is). Safe from any thread.
 
