@@ -24,6 +24,7 @@ from typing import IO, Any
 from collections.abc import Callable
 
 from .apidb import QUICK_GROUPS, ApiDB, load_payload, merge_quick
+from .apifast import read_parameter_functions
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ class ApiJob:
         self._quick: list[tuple[subprocess.Popen[bytes], Path]] = []
         self._quick_lock = threading.Lock()
         self._first: ApiDB | None = None
+        self._seed: dict[str, Any] | None = None  # apifast's records, before any child is done
 
     @property
     def running(self) -> bool:
@@ -134,6 +136,11 @@ class ApiJob:
                 log.debug("the first, partial API extraction did not start: %s", exc)
                 continue
             job._quick.append((proc, quick_path))
+        if job._quick:  # while those start: the parameter functions, read here in a few ms
+            try:
+                job._seed = read_parameter_functions(search)
+            except Exception:  # the children read them too
+                log.debug("reading the parameter functions failed", exc_info=True)
         try:
             job._stderr = tempfile.TemporaryFile()  # a pipe could fill up while nobody reads it
             job._proc = subprocess.Popen(
@@ -152,14 +159,16 @@ class ApiJob:
         """The first, partial API database (``None`` when there is none: the cache answered,
         or those children failed; the full one is then all there is). Safe from any thread.
 
-        ``on_part`` gets the docs read so far each time one of the children finishes (the
-        parameter functions' group is done well before ``FastAPI``'s)."""
+        ``on_part`` gets the docs read so far: at once the parameter functions (``apifast``,
+        read in-process), then more each time one of the children finishes."""
         with self._quick_lock:
             children, self._quick = self._quick, []
             if not children:
                 return self._first
             deadline = time.monotonic() + timeout
-            payloads: list[dict[str, Any]] = []
+            payloads: list[dict[str, Any]] = [self._seed] if self._seed else []
+            if self._seed and on_part is not None:
+                on_part(ApiDB(self._seed))
             nap = 0.005
             while children:
                 done = [(proc, path) for proc, path in children if proc.poll() is not None]
