@@ -7,7 +7,6 @@ These run griffe on the fastapi/starlette installed in the test venv (skipped wi
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -141,7 +140,10 @@ def test_the_child_processes_give_the_first_then_the_full_docs_and_the_cache_is_
     parts: list[int] = []
     first = job.first(on_part=lambda db: parts.append(len(db)))
     assert first is not None and job.error is None
-    assert len(parts) == len(apidb.QUICK_GROUPS) - 1 or os.cpu_count() == 1  # one per child but the last
+    # at once the parameter functions (read in-process), then more as children finish (two
+    # finishing between the same two looks count once; the last one is ``first()`` itself)
+    assert parts[0] == 9 and parts == sorted(parts) and len(parts) <= len(apidb.QUICK_GROUPS)
+    assert len(first) > parts[-1]
     assert first.get("fastapi.Query") is not None and first.get("fastapi.FastAPI.get") is not None
     final = job.result()
     assert final is not None and job.error is None and len(final) == len(full["objects"])
@@ -172,3 +174,55 @@ def test_project_uses_the_first_docs_then_the_full_ones_and_then_the_cache(tmp_p
     again.load()
     assert not started, "a warm cache must not start an extraction"
     assert again.db is not None and len(again.db) == len(full["objects"]) and again.ready.is_set()
+
+
+def test_the_parameter_functions_read_with_ast_are_the_griffe_records(full: dict[str, Any]) -> None:
+    from fastapi_docs_lsp.core.apifast import read_parameter_functions
+
+    fast = read_parameter_functions(_search_paths())
+    assert fast is not None
+    fast = _as_json(fast)
+    _same_records(fast, full)
+    names = {path.rpartition(".")[2] for path in fast["objects"]}
+    assert {"Query", "Path", "Body", "Header", "Cookie", "Form", "File", "Depends", "Security"} <= names
+    merged = apidb.merge_quick([fast])
+    assert merged is not None and set(merged["objects"]) == set(fast["objects"])
+
+
+def test_the_ast_reader_leaves_out_what_it_cannot_read_exactly(tmp_path: Path) -> None:
+    from fastapi_docs_lsp.core.apifast import read_parameter_functions
+
+    pkg = tmp_path / "fastapi"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(
+        "from .params import Plain as Plain\nfrom .params import Decorated as Decorated\n"
+        "from .params import Forward as Forward\nfrom .params import Twice as Twice\nfrom .params import Named as Named\n"
+        "from .applications import Big as Big\n"
+    )
+    (pkg / "applications.py").write_text("class Big:\n    pass\n")
+    (pkg / "params.py").write_text(
+        "from typing import Annotated, Any, Literal, Optional\nfrom typing_extensions import Doc, deprecated\n"
+        "def Plain(default: Annotated[Any, Doc('''\n    The default.\n''')] = None, *, mode: Annotated[Literal['a', 'b'], Doc('Mode.')] = 'a', "
+        "old: Annotated[int, deprecated('gone soon'), Doc('Old.')] = 1, **extra: Any) -> Any:\n    '''Plain function.'''\n"
+        "@deprecated('no')\ndef Decorated(x: int = 1) -> Any: ...\n"
+        "def Forward(x: Optional['Thing'] = None) -> Any: ...\n"
+        "def Twice() -> None: ...\nTwice = Twice\n"
+        "def Named(x: Annotated[int, Doc('word')] = 1) -> None: ...\n"
+    )
+    payload = read_parameter_functions([str(tmp_path)])
+    assert payload is not None and set(payload["objects"]) == {"fastapi.params.Plain"}
+    record = payload["objects"]["fastapi.params.Plain"]
+    assert record["public"] == "fastapi.Plain" and record["type"] == "typing.Any" and record["summary"] == "Plain function."
+    params = {p["name"]: p for p in record["params"]}
+    assert params["default"]["doc"] == "The default." and params["mode"]["annotation"] == "Literal['a', 'b']"
+    assert params["mode"]["default"] == "'a'" and params["old"]["deprecated"] == "gone soon" and params["old"]["doc"] == "gone soon Old."
+    assert params["extra"]["kind"] == "variadic keyword"
+    # the same function read by griffe (in a package of its own) gives the same record
+    alone = tmp_path / "alone"
+    (alone / "fastapi").mkdir(parents=True)
+    (alone / "fastapi" / "__init__.py").write_text("from .params import Plain as Plain\n")
+    source = (pkg / "params.py").read_text()
+    (alone / "fastapi" / "params.py").write_text(source[: source.index("@deprecated('no')")])
+    assert set(_as_json(read_parameter_functions([str(alone)]) or {}).get("objects", {})) == {"fastapi.params.Plain"}
+    griffe_payload = _as_json(apidb.extract_api([str(alone)]))
+    assert griffe_payload["objects"]["fastapi.params.Plain"] == _as_json(payload)["objects"]["fastapi.params.Plain"]

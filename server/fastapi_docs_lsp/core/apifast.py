@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 _ANNOTATED = {"typing.Annotated", "typing_extensions.Annotated"}
 _DOC = {"annotated_doc.Doc", "typing.Doc", "typing_extensions.Doc"}
 _DEPRECATED = {"typing.deprecated", "typing_extensions.deprecated"}
+_VARIADIC_DEFAULTS = {"variadic positional": "()", "variadic keyword": "{}"}
 _KINDS = ("positional-only", "positional or keyword", "variadic positional", "keyword-only", "variadic keyword")
 
 
@@ -152,6 +153,12 @@ def _annotation(module: _Module, node: ast.expr | None) -> tuple[str, str | None
             arg = e.args[0] if len(e.args) == 1 else None
             if not isinstance(arg, ast.Constant) or not isinstance(arg.value, str):
                 raise _Unsure("unusual Annotated metadata")
+            try:  # griffe reads a string in an annotation that parses as a forward reference
+                ast.parse(arg.value.strip(), mode="eval")
+            except (SyntaxError, ValueError):
+                pass
+            else:
+                raise _Unsure("a metadata string that reads as an expression")
             full = module.resolve(name)
             if name == "deprecated":
                 deprecated_msg = arg.value.strip()
@@ -225,7 +232,8 @@ def _function_record(module: _Module, fn: ast.FunctionDef | ast.AsyncFunctionDef
                 name=a.arg,
                 kind=kind,
                 annotation=annotation,
-                default=_format_default(ast.unparse(default)) if default is not None else None,
+                # griffe gives ``*args`` the default ``()`` and ``**kwargs`` ``{}``
+                default=_format_default(ast.unparse(default)) if default is not None else _VARIADIC_DEFAULTS.get(kind),
                 doc="",
                 deprecated=deprecated,
             )
