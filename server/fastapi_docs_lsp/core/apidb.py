@@ -600,10 +600,10 @@ def merge_quick(payloads: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 #: what the first, partial extraction reads: all that ``fastapi`` exports, and these modules
 #: (with the objects they export). It runs as parallel children, one per group: the names
-#: of ``fastapi``'s exports (a dotted name: a module) each reads, ``None``: the exports no
+#: of ``fastapi``'s exports (a dotted name: a module) each reads, ``"*"``: the exports no
 #: other group names. ``FastAPI`` and ``APIRouter`` are each about a fifth of the packages'
-#: source; the parameter functions' group, wanted first, is the lightest.
-QUICK_GROUPS: tuple[tuple[str, ...] | None, ...] = (("FastAPI", "fastapi.responses", "fastapi.security"), ("APIRouter",), None)
+#: source: each has a child of its own (the parameter functions come first anyway: apifast).
+QUICK_GROUPS: tuple[tuple[str, ...], ...] = (("FastAPI",), ("APIRouter",), ("*", "fastapi.responses", "fastapi.security"))
 #: at most this many modules in the first extraction (a fastapi whose exports reach further
 #: is read in full only)
 _QUICK_MAX_MODULES = 60
@@ -673,14 +673,13 @@ def extract_quick(search_paths: list[str], group: int | None = None) -> dict[str
 
     wanted: set[str] = set()
     names = [name for name in (roots["fastapi"].members if "fastapi" in roots else {}) if not name.startswith("_")]
-    named = {n for spec in QUICK_GROUPS if spec for n in spec}
+    named = {n for spec in QUICK_GROUPS for n in spec}
     queue: list[str] = []
     if group is None:  # all groups at once
         queue += [n for n in named if "." in n]
-    elif (spec := QUICK_GROUPS[group]) is None:  # the exports no other group names
-        names = [n for n in names if n not in named]
     else:
-        names = [n for n in names if n in spec]
+        spec = QUICK_GROUPS[group]
+        names = [n for n in names if n in spec or ("*" in spec and n not in named)]
         queue += [n for n in spec if "." in n]
     for name in names:
         member = roots["fastapi"].members[name]
