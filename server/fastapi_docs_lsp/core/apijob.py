@@ -228,6 +228,30 @@ class ApiJob:
         if proc is None:
             return self._db
         try:
+            return self._full_result(proc, timeout)
+        finally:
+            self._drop_first()
+
+    def _drop_first(self) -> None:
+        """The full docs are in (or failed): first-phase children nobody collects are stopped
+        and their files removed (``first()``, when it runs, does that itself)."""
+        if not self._quick_lock.acquire(blocking=False):
+            return
+        try:
+            children, self._quick = self._quick, []
+            for child, path in children:
+                if child.poll() is None:
+                    child.kill()
+                child.wait()
+                try:
+                    path.unlink()
+                except OSError:
+                    pass
+        finally:
+            self._quick_lock.release()
+
+    def _full_result(self, proc: subprocess.Popen[bytes], timeout: float) -> ApiDB | None:
+        try:
             try:
                 code = proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
