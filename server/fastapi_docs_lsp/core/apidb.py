@@ -4,9 +4,12 @@
 ``Annotated[..., Doc("...")]`` parameter docs) and produces plain, JSON-friendly records.
 Nothing of the user's environment is imported or executed.
 
-Extraction costs ~0.5 s and ~100 MB while griffe holds the trees, so the server runs it in a
-child process (``python -m fastapi_docs_lsp.core.apidb OUT SITE...``) and keeps only the
-compact result, cached on disk per fastapi/starlette version.
+Extraction costs ~1-2 s of CPU and ~100 MB while griffe holds the trees, so the server runs
+it in a child process (``python -m fastapi_docs_lsp.core.apidb OUT SITE...``) and keeps only
+the compact result, cached on disk per fastapi/starlette version. On a cold cache a first,
+partial extraction (``extract_quick``: griffe on the modules of what ``fastapi`` exports only,
+in parallel children, ``--quick=GROUP``) is in use well before it; its records are the full
+extraction's for the same objects.
 """
 
 from __future__ import annotations

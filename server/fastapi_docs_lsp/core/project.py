@@ -102,8 +102,13 @@ class Project:
     def load(self, progress: Progress | None = None) -> None:
         """(Re)load environment, API docs and doc index. Never raises.
 
-        The API extraction (a child process, on a cold cache) runs while the doc index is
-        built; this thread yields to requests between steps (``background.pause_point``)."""
+        On a cold cache the API docs come in two phases (issue 12): the parameter functions
+        read in-process (``apifast``) and the first, partial extractions of what ``fastapi``
+        exports (``apidb.extract_quick``, children) go in use as soon as each is read, and
+        ``ready`` is set when they all are; the doc index is built next, while the full
+        extraction (a niced child) runs, and its docs replace the first ones (a new
+        ``generation`` each time). ``loaded`` is set when everything is in. This thread
+        yields to requests between steps (``background.pause_point``)."""
         report = progress or (lambda message, fraction: None)
         try:
             with background_work():
@@ -121,9 +126,10 @@ class Project:
                     self.api_error = api.error if api is not None else None
                     self.ready.set()
                 else:  # a cold cache: the first, partial docs go in use as soon as they are read
-                    threading.Thread(target=self._use_first_api, args=(api, env), name="first-api-docs", daemon=True).start()
+                    first_done = threading.Event()
+                    threading.Thread(target=self._use_first_api, args=(api, env, first_done), name="first-api-docs", daemon=True).start()
                     # the first hovers need these more than the doc index: the CPU is theirs
-                    self.ready.wait(FIRST_API_WAIT)
+                    first_done.wait(FIRST_API_WAIT)
                 report("Indexing documentation", 0.3)
                 self.docs = self._load_docs(env, report)
                 with self._lock:
@@ -159,7 +165,7 @@ class Project:
             self.modules.invalidate()
         return True
 
-    def _use_first_api(self, api: ApiJob, env: PythonEnv) -> None:
+    def _use_first_api(self, api: ApiJob, env: PythonEnv, done: threading.Event) -> None:
         """(A thread) the first, partial API docs in use as soon as they are read."""
         try:
             db = api.first(on_part=lambda part: self._use_api(part, env, final=False))
@@ -169,6 +175,8 @@ class Project:
                 self.ready.set()
         except Exception:  # the full extraction still comes
             log.exception("the first API docs could not be used")
+        finally:
+            done.set()
 
     def _load_api(self, env: PythonEnv) -> ApiDB | None:
         """The API docs of the environment's fastapi/starlette (cached, or extracted now)."""
