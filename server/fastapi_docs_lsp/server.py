@@ -183,11 +183,12 @@ class FastAPIDocsServer(LanguageServer):
     # ---- readiness -----------------------------------------------------------------------
 
     def docs_ready(self) -> bool:
-        """Whether a first load of the docs finished (successfully or not)."""
-        return self.project.loaded.is_set()
+        """Whether requests can be answered in full: the first API docs and the doc index are in,
+        or the first load ended without them (``Project.ready``)."""
+        return self.project.ready.is_set()
 
     async def wait_for_docs(self, timeout: float = DOCS_WAIT_SECONDS) -> bool:
-        """Wait, without blocking the event loop, until the docs are loaded (at most ``timeout``).
+        """Wait, without blocking the event loop, until the docs are ready (at most ``timeout``).
 
         The loading thread wakes the waiters through ``loop.call_soon_threadsafe``; meanwhile the
         loop keeps handling other messages. Never raises: False when the wait timed out.
@@ -207,7 +208,7 @@ class FastAPIDocsServer(LanguageServer):
             except RuntimeError:  # the loop is closed: the server is exiting
                 pass
 
-        self.project.when_loaded(from_loader)
+        self.project.when_ready(from_loader)
         try:
             await asyncio.wait_for(ready, timeout)
             return True

@@ -4,9 +4,12 @@
 ``Annotated[..., Doc("...")]`` parameter docs) and produces plain, JSON-friendly records.
 Nothing of the user's environment is imported or executed.
 
-Extraction costs ~0.5 s and ~100 MB while griffe holds the trees, so the server runs it in a
-child process (``python -m fastapi_docs_lsp.core.apidb OUT SITE...``) and keeps only the
-compact result, cached on disk per fastapi/starlette version.
+Extraction costs ~1-2 s of CPU and ~100 MB while griffe holds the trees, so the server runs
+it in a child process (``python -m fastapi_docs_lsp.core.apidb OUT SITE...``) and keeps only
+the compact result, cached on disk per fastapi/starlette version. On a cold cache a first,
+partial extraction (``extract_quick``: griffe on the modules of what ``fastapi`` exports only,
+in parallel children, ``--quick=GROUP``) is in use well before it; its records are the full
+extraction's for the same objects.
 """
 
 from __future__ import annotations
@@ -467,7 +470,13 @@ def extract_api(search_paths: list[str]) -> dict[str, Any]:
         loader.resolve_aliases(implicit=True, external=False)
     except Exception as exc:
         log.warning("alias resolution incomplete: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG))
+    return _payload(roots)
 
+
+def _payload(roots: dict[str, Any], wanted: set[str] | None = None) -> dict[str, Any]:
+    """The JSON payload of loaded griffe packages: every object, or (``wanted``: the first,
+    partial extraction) only the objects named there, their class members, and the modules
+    whose members all resolved."""
     objects: dict[str, Any] = {}
     aliases: dict[str, str] = {}  # any visible path -> canonical path
     public: dict[str, str] = {}  # canonical -> best public path
@@ -506,6 +515,8 @@ def extract_api(search_paths: list[str]) -> dict[str, Any]:
     ex = _Extractor()
     records: dict[str, dict[str, Any]] = {}
     for canonical, obj in list(objects.items()):
+        if wanted is not None and canonical not in wanted and obj.kind.value != "module":
+            continue
         pub = public.get(canonical, canonical)
         try:
             records[canonical] = _as_dict(ex.record(obj, pub))
@@ -526,12 +537,213 @@ def extract_api(search_paths: list[str]) -> dict[str, Any]:
     versions = {}
     for package in PACKAGES:
         versions[package] = _version_of(roots.get(package))
-    return {
+    payload = {
         "schema": SCHEMA_VERSION,
         "versions": versions,
         "objects": records,
         "aliases": aliases,
     }
+    if wanted is not None:
+        payload["partial"] = True
+        # a module member pointing into a module not read here: its final path is not known
+        # yet (``merge_quick`` fills it in from another partial payload, or drops the record)
+        unresolved: dict[str, list[str]] = {}
+        for canonical, obj in objects.items():
+            if canonical in records and obj.kind.value == "module":
+                names = _unresolved_members(obj)
+                for name in names:
+                    records[canonical]["members"].pop(name, None)
+                if names:
+                    unresolved[canonical] = names
+        payload["unresolved"] = unresolved
+    return payload
+
+
+def _unresolved_members(module: Any) -> list[str]:
+    """Public members of ``module`` that point into fastapi/starlette but did not resolve."""
+    return [
+        name
+        for name, member, target in public_members(module.members)
+        if target is None and member.is_alias and member.target_path.startswith(PACKAGES)
+    ]
+
+
+def merge_quick(payloads: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """One first, partial payload from those of the ``QUICK_GROUPS`` children: records and
+    aliases together, and each module's members that one child could not resolve taken from
+    the aliases another one resolved (a module whose members stay unknown is left out)."""
+    payloads = [p for p in payloads if p]
+    if not payloads:
+        return None
+    objects: dict[str, dict[str, Any]] = {}
+    aliases: dict[str, str] = {}
+    unresolved: dict[str, list[str]] = {}
+    for payload in payloads:
+        aliases.update(payload.get("aliases", {}))
+        missing_of = payload.get("unresolved", {})
+        for path, record in payload.get("objects", {}).items():
+            missing = missing_of.get(path, [])
+            if path not in objects or len(missing) < len(unresolved.get(path, [])):
+                objects[path] = record
+                unresolved[path] = missing
+    for path, names in unresolved.items():
+        for name in names:
+            target = aliases.get(f"{path}.{name}")
+            if target is None:
+                del objects[path]
+                break
+            objects[path]["members"][name] = target
+    return {
+        "schema": payloads[0].get("schema"),
+        "versions": payloads[0].get("versions", {}),
+        "objects": objects,
+        "aliases": aliases,
+        "partial": True,
+    }
+
+
+#: what the first, partial extraction reads: all that ``fastapi`` exports, and these modules
+#: (with the objects they export). It runs as parallel children, one per group: the names
+#: of ``fastapi``'s exports (a dotted name: a module) each reads, ``"*"``: the exports no
+#: other group names. ``FastAPI`` and ``APIRouter`` are each about a fifth of the packages'
+#: source: each has a child of its own (the parameter functions come first anyway: apifast).
+QUICK_GROUPS: tuple[tuple[str, ...], ...] = (("FastAPI",), ("APIRouter",), ("*", "fastapi.responses", "fastapi.security"))
+#: at most this many modules in the first extraction (a fastapi whose exports reach further
+#: is read in full only)
+_QUICK_MAX_MODULES = 60
+
+
+def extract_quick(search_paths: list[str], group: int | None = None) -> dict[str, Any]:
+    """The first, partial payload: what ``fastapi`` exports (``FastAPI``, ``APIRouter``,
+    ``Query`` ..., ``Request``, ``status``) and the modules named in ``QUICK_GROUPS``, with their members
+    (only the part of ``QUICK_GROUPS[group]`` when ``group`` is given; ``merge_quick`` joins them).
+
+    griffe reads only the modules these live in (and those of their base classes), about
+    half of the packages' source, so it is ready in a fraction of the full extraction's time.
+    Every record in it is the one the full extraction makes for the same object (the tests
+    check it): a hover answered from it is the final answer."""
+    import griffe
+    from griffe_typingdoc import TypingDocExtension
+
+    loader = griffe.GriffeLoader(search_paths=list(search_paths), allow_inspection=False)
+    roots: dict[str, Any] = {}
+    folders: dict[str, Path] = {}
+    for package in PACKAGES:
+        try:
+            roots[package] = loader.load(package, submodules=False, try_relative_path=False)
+        except Exception as exc:  # missing or broken: the full extraction reports it
+            log.debug("quick extraction: could not read %s: %s", package, exc, exc_info=True)
+            continue
+        filepath = roots[package].filepath
+        if not isinstance(filepath, Path) or filepath.name != "__init__.py":
+            raise ValueError(f"{package} is not a regular package")
+        folders[package] = filepath.parent
+    loaded: set[str] = set(roots)
+
+    def module_file(path: str) -> Path | None:
+        package, *parts = path.split(".")
+        folder = folders.get(package)
+        if folder is None or not parts:
+            return None
+        as_file = folder.joinpath(*parts[:-1], parts[-1] + ".py")
+        if as_file.is_file():
+            return as_file
+        as_package = folder.joinpath(*parts, "__init__.py")
+        return as_package if as_package.is_file() else None
+
+    def ensure_module_of(path: str) -> None:
+        """Load the module holding ``path`` (and its parent packages), if it is in the packages."""
+        parts = path.split(".")
+        if parts[0] not in roots:
+            return
+        for end in range(2, len(parts) + 1):
+            name = ".".join(parts[:end])
+            if name in loaded:
+                continue
+            filepath = module_file(name)
+            if filepath is None:
+                return  # not a module: an object inside the previous one
+            if len(loaded) >= _QUICK_MAX_MODULES:
+                raise ValueError("the first extraction would read too many modules")
+            loader._load_submodule(roots[parts[0]], tuple(parts[1:end]), filepath)  # pyright: ignore[reportPrivateUsage]
+            loaded.add(name)
+
+    def lookup(path: str) -> Any | None:
+        try:
+            return loader.modules_collection.get_member(path)
+        except Exception:  # not there (yet)
+            log.debug("not loaded: %s", path, exc_info=True)
+            return None
+
+    wanted: set[str] = set()
+    names = [name for name in (roots["fastapi"].members if "fastapi" in roots else {}) if not name.startswith("_")]
+    named = {n for spec in QUICK_GROUPS for n in spec}
+    queue: list[str] = []
+    if group is None:  # all groups at once
+        queue += [n for n in named if "." in n]
+    else:
+        spec = QUICK_GROUPS[group]
+        names = [n for n in names if n in spec or ("*" in spec and n not in named)]
+        queue += [n for n in spec if "." in n]
+    for name in names:
+        member = roots["fastapi"].members[name]
+        queue.append(member.target_path if member.is_alias else member.path)
+    seen: set[str] = set()
+    while queue:
+        path = queue.pop()
+        if path in seen or not path.startswith(PACKAGES):
+            continue
+        seen.add(path)
+        ensure_module_of(path)
+        obj = lookup(path)
+        if obj is None:
+            continue
+        if obj.is_alias:
+            queue.append(obj.target_path)
+            continue
+        wanted.add(obj.path)
+        kind = obj.kind.value
+        if kind == "module" and obj.path not in roots:
+            queue += [m.target_path if m.is_alias else m.path for n, m in obj.members.items() if not n.startswith("_")]
+        elif kind == "class":
+            for base in obj.bases:
+                canonical = _canonical(base) if not isinstance(base, str) else base
+                if canonical:
+                    queue.append(canonical)
+    for root in roots.values():
+        loader.expand_exports(root)
+        loader.expand_wildcards(root, external=False)
+    typingdoc = TypingDocExtension()
+    for path in sorted(wanted):  # the Doc() texts of what is wanted (and its members) only
+        obj = lookup(path)
+        if obj is not None:
+            typingdoc.on_package(pkg=obj)
+    loader.resolve_aliases(implicit=True, external=False)
+    payload = _payload(roots, wanted)
+    # a package's record names all its submodules, loaded here or not
+    for path, record in payload["objects"].items():
+        if record["kind"] == "module":
+            filepath = module_file(path) if "." in path else folders[path] / "__init__.py"
+            if filepath is not None and filepath.name == "__init__.py":
+                for name in _submodule_names(filepath.parent):
+                    record["members"].setdefault(name, f"{path}.{name}")
+    return payload
+
+
+def _submodule_names(folder: Path) -> list[str]:
+    """Public submodule names of a package folder, as griffe finds them."""
+    names = []
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return names
+    for entry in entries:
+        stem = entry.name[:-3] if entry.name.endswith(".py") else entry.name
+        if stem.startswith("_") or not stem.isidentifier():
+            continue
+        if (entry.name.endswith(".py") and entry.is_file()) or (entry / "__init__.py").is_file():
+            names.append(stem)
+    return names
 
 
 _AS_SAME_RE = re.compile(r"\b(\w+)\s+as\s+\1\b")
@@ -702,17 +914,27 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Child-process entry point: ``python -m fastapi_docs_lsp.core.apidb OUT SEARCH_PATH...``."""
+    """Child-process entry point: ``python -m fastapi_docs_lsp.core.apidb [--quick] OUT SEARCH_PATH...``
+    (``--quick``: the first, partial payload of ``extract_quick``)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    quick = bool(argv) and argv[0].startswith("--quick")
+    group: int | None = None
+    if quick:
+        option, argv = argv[0], argv[1:]
+        if option.startswith("--quick="):
+            group = int(option.split("=", 1)[1])
     if not argv:
-        print("usage: python -m fastapi_docs_lsp.core.apidb OUT.json SEARCH_PATH...", file=sys.stderr)
+        print("usage: python -m fastapi_docs_lsp.core.apidb [--quick[=GROUP]] OUT.json SEARCH_PATH...", file=sys.stderr)
         return 2
     out, *paths = argv
     refused = check_packages(paths)
     if refused:
         print(f"not reading this fastapi/starlette install: {refused}", file=sys.stderr)
         return 3
+    if quick:  # the first, partial payload; the full extraction (another child) reports problems
+        write_atomically(Path(out), json.dumps(extract_quick(paths, group)))
+        return 0
     payload = extract_api(paths)
     if any((Path(p) / "fastapi").is_dir() for p in paths) and not any(k.startswith("fastapi.") for k in payload["objects"]):
         # nothing cached: the next start tries again (the install may be fixed by then)

@@ -49,6 +49,9 @@ def _slug(text: str | None) -> str:
     return "".join(c if c.isalnum() or c in ".-" else "_" for c in (text or "none"))
 
 
+#: how long the doc index waits for the first, partial API docs (they get the CPU first)
+FIRST_API_WAIT = 5.0
+
 #: distinct hovers kept (a few hundred per project in practice); all are dropped beyond it
 MAX_REMEMBERED_HOVERS = 4096
 
@@ -71,6 +74,7 @@ class Project:
     #: why the installed FastAPI could not be read (None when it was, or when none is installed)
     api_error: str | None = None
     _api_env: PythonEnv | None = None  # the environment ``db`` was read from
+    _api_final: bool = False  # ``db`` is the full extraction's (or the cache's), not the first one
     locale: str | None = None  # the client's locale at initialize ("auto" docsLanguage follows it)
 
     def __post_init__(self) -> None:
@@ -80,7 +84,11 @@ class Project:
         self.generation = 0  # bumps whenever db/docs change, so cached analyses refresh
         self.analyses_made = 0
         self.loaded = threading.Event()
-        self._when_loaded: list[Callable[[], None]] = []
+        #: set once requests can be answered in full: the API docs of what ``fastapi`` exports
+        #: (the first, partial extraction on a cold cache) and the doc index are in, or the load
+        #: ended without them
+        self.ready = threading.Event()
+        self._when_ready: list[Callable[[], None]] = []
         # rendered hovers by what they depend on (symbol, options), for the current generation
         self._hovers: dict[tuple[Any, ...], str | None] = {}
         self._hovers_generation = -1
@@ -97,8 +105,14 @@ class Project:
     def load(self, progress: Progress | None = None) -> None:
         """(Re)load environment, API docs and doc index. Never raises.
 
-        The API extraction (a child process, on a cold cache) runs while the doc index is
-        built; this thread yields to requests between steps (``background.pause_point``)."""
+        On a cold cache the API docs come in two phases (issue 12): the parameter functions
+        read in-process (``apifast``) and the first, partial extractions of what ``fastapi``
+        exports (``apidb.extract_quick``, children) go in use as soon as each is read; the doc
+        index is built next, while the full extraction (a niced child) runs, and its docs
+        replace the first ones (a new ``generation`` each time). ``ready`` is set once the first
+        API docs and the doc index are in (requests waiting for the docs then run);
+        ``loaded`` when everything is. This thread
+        yields to requests between steps (``background.pause_point``)."""
         report = progress or (lambda message, fraction: None)
         try:
             with background_work():
@@ -108,17 +122,28 @@ class Project:
                     log.warning("%s", problem)
                 self.env = env
                 self.api_error = None  # until this environment's API docs are in (or failed)
+                self._api_final = False
                 report(f"Reading FastAPI API docs ({env.describe()})", 0.15)
                 api = self._start_api(env)
+                if api is None or not api.running:  # from the cache (or none): in use at once
+                    self._use_api(api.result() if api is not None else None, env, final=True)
+                    self.api_error = api.error if api is not None else None
+                else:  # a cold cache: the first, partial docs go in use as soon as they are read
+                    first_done = threading.Event()
+                    threading.Thread(target=self._use_first_api, args=(api, env, first_done), name="first-api-docs", daemon=True).start()
+                    # the first hovers need these more than the doc index: the CPU is theirs
+                    first_done.wait(FIRST_API_WAIT)
                 report("Indexing documentation", 0.3)
                 self.docs = self._load_docs(env, report)
-                self.generation += 1
-                if api is not None:
+                with self._lock:
+                    self.generation += 1
+                self._set_ready()
+                if api is not None and api.running:
                     report(f"Reading FastAPI API docs ({env.describe()})", 0.95)
-                self.db = api.result() if api is not None else None
-                self.api_error = api.error if api is not None else None
-                self._api_env = env
-                self.generation += 1
+                    full = api.result()
+                    # the full extraction failed: keep the first, partial docs, and say why
+                    self._use_api(full if full is not None else api.first(timeout=0), env, final=True)
+                    self.api_error = api.error
                 with self._lock:
                     self._analyses.clear()
                     self.modules.invalidate()
@@ -127,14 +152,35 @@ class Project:
         except Exception:  # keep serving with whatever loaded
             log.exception("loading the FastAPI docs failed; continuing with what is available")
         finally:
-            with self._lock:
-                self.loaded.set()
-                callbacks, self._when_loaded = self._when_loaded, []
-            for callback in callbacks:
-                try:
-                    callback()
-                except Exception:
-                    log.exception("a callback waiting for the docs failed")
+            self._set_ready(force=True)
+            self.loaded.set()
+
+    def _use_api(self, db: ApiDB | None, env: PythonEnv, *, final: bool) -> bool:
+        """Put API docs of ``env`` in use (the first, partial ones only while the final ones are
+        not in); a new docs generation, so remembered hovers and analyses are made again."""
+        with self._lock:
+            if not final and self._api_final:
+                return False
+            self._api_final = final
+            self.db = db
+            self._api_env = env
+            self.generation += 1
+            self._analyses.clear()
+            self.modules.invalidate()
+        return True
+
+    def _use_first_api(self, api: ApiJob, env: PythonEnv, done: threading.Event) -> None:
+        """(A thread) the first, partial API docs in use as soon as they are read."""
+        try:
+            db = api.first(on_part=lambda part: self._use_api(part, env, final=False))
+            if db is not None and self._use_api(db, env, final=False):
+                log.info("first API docs in use (%d objects); the rest follows", len(db))
+            if db is not None:  # else ready once the full extraction is in (load() sets it)
+                self._set_ready()
+        except Exception:  # the full extraction still comes
+            log.exception("the first API docs could not be used")
+        finally:
+            done.set()
 
     def _load_api(self, env: PythonEnv) -> ApiDB | None:
         """The API docs of the environment's fastapi/starlette (cached, or extracted now)."""
@@ -197,21 +243,35 @@ class Project:
         Only a worker thread waits: on a thread running an event loop this returns at once (the
         server's handlers wait with ``FastAPIDocsServer.wait_for_docs``, which does not block).
         """
-        if self.docs is None and not self.loaded.is_set():
+        if not self.ready.is_set():
             if _on_event_loop():
                 log.debug("wait_for_docs on the event loop: not waiting")
             else:
-                self.loaded.wait(timeout=timeout)
+                self.ready.wait(timeout=timeout)
         return self.docs
 
-    def when_loaded(self, callback: Callable[[], None]) -> None:
-        """Call ``callback()`` once the first load finished: now if it has (any thread), else
-        from the loading thread when it does."""
+    def when_ready(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` once requests can be answered in full (``ready``): now if they
+        can (any thread), else from the loading thread when they can."""
         with self._lock:
-            if not self.loaded.is_set():
-                self._when_loaded.append(callback)
+            if not self.ready.is_set():
+                self._when_ready.append(callback)
                 return
         callback()
+
+    def _set_ready(self, force: bool = False) -> None:
+        """Set ``ready`` when the API docs (or none to read) and the doc index are in, or at the
+        end of a load whatever it got (``force``), and run the callbacks waiting for it."""
+        with self._lock:
+            if self.ready.is_set() or not (force or (self.db is not None and self.docs is not None)):
+                return
+            self.ready.set()
+            callbacks, self._when_ready = self._when_ready, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:
+                log.exception("a callback waiting for the docs failed")
 
     def apply_settings(self, settings: Settings) -> bool:
         """Use new settings; returns True when a reload is needed."""
