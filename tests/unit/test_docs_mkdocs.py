@@ -187,7 +187,7 @@ def test_pathological_markdown_stays_fast(tmp_path):
     docs.mkdir()
     (docs / "index.md").write_text("# Deep\n\n" + ">" * 200_000 + " x\n" + "[" * 200_000 + "\n" + "/// note\n" * 5000 + "\n".join("  " * i + "- a" for i in range(300)))
     (docs / "fences.md").write_text("# F\n\n" + "```\n" * 20_001 + "{* ../x.py *}\n" * 2000)
-    start = time.perf_counter()
+    start = time.process_time()  # this process's CPU time: the parser's cost, not the machine's load
     sections = parse_mkdocs_tree(docs)
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
     assert {s.title for s in sections if s.level == 1} == {"Deep", "F"}

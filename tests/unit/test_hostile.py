@@ -132,10 +132,12 @@ def test_hostile_docs_folder_loads_quickly_and_stays_inside(tmp_path, caplog):
     from fastapi_docs_lsp.core.docs.index import build_index
 
     root = evil_docs_folder(tmp_path)
-    started = time.perf_counter()
+    # CPU time of this process: what the parsers cost, whatever else the shared machine runs
+    # (a quadratic parser takes minutes here; the linear ones about 10 s)
+    started = time.process_time()
     with caplog.at_level(logging.INFO):
         index = build_index(catalog=False, reference_paths=[str(root), str(root / "docs" / "loop" / "loop")], cache_dir="")
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert elapsed < 20, elapsed
     titles = {s.title for s in index.sections}
     assert "Welcome home" in titles and "Getting started" in titles

@@ -253,6 +253,8 @@ hits = index.search(sections, "dependncy injection")  # a typo: fuzzy matching
 assert hits and "rapidfuzz" in sys.modules
 print("ok")
 """
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO / "server")}, timeout=120)
+    # the package as this interpreter has it installed (editable or a wheel), not the checkout's server/
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == "ok"
