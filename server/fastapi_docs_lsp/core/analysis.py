@@ -108,9 +108,20 @@ class Scope:
     base: str | None = None  # for a class scope: the FastAPI class it derives from
     col: int = -1  # column of the def that opens the scope
     log: list[tuple[str, int, Ref | None]] | None = None  # module scope: bindings being recorded
+    # module scope of an incremental analysis: the names whose entry lists it owns; the others
+    # are shared with the previous version's scope and copied before they change
+    owned: set[str] | None = None
 
     def bind(self, name: str, line: int, ref: Ref | None) -> None:
-        self.bindings.setdefault(name, []).append((line, ref))
+        entries = self.bindings.get(name)
+        if entries is None:
+            entries = self.bindings[name] = []
+            if self.owned is not None:
+                self.owned.add(name)
+        elif self.owned is not None and name not in self.owned:
+            entries = self.bindings[name] = entries[:]
+            self.owned.add(name)
+        entries.append((line, ref))
         if self.log is not None:
             self.log.append((name, line, ref))
 
@@ -1334,6 +1345,75 @@ def _edit_span(prev: _Previous, clean: str, lines: list[str]) -> tuple[list[int]
     return starts, k0, j, k_old, len(lines) - prev.n_lines
 
 
+class _BindingsAbove(dict[str, list[tuple[int, Ref | None]]]):
+    """The module bindings while the chunks of an edit are re-analysed: the previous version's
+    made above line ``limit``, looked up lazily (a keystroke costs nothing per module-level name).
+
+    Its own items are the entry lists made for this version (cut at ``limit``, or copied by
+    ``Scope.bind`` before it appends: the module scope's ``owned``); a name bound only above
+    ``limit`` gets the previous version's list itself, never to be changed."""
+
+    __slots__ = ("old", "limit")
+
+    def __init__(self, old: dict[str, list[tuple[int, Ref | None]]], limit: int) -> None:
+        super().__init__()
+        self.old = old
+        self.limit = limit
+
+    def get(self, name: str, default=None):  # type: ignore[override]
+        try:
+            return self[name]
+        except KeyError:
+            pass
+        entries = self.old.get(name)
+        if not entries or entries[0][0] >= self.limit:
+            return default
+        if entries[-1][0] < self.limit:
+            return entries
+        cut = self[name] = [e for e in entries if e[0] < self.limit]
+        return cut
+
+
+def _bindings_after_edit(
+    old: dict[str, list[tuple[int, Ref | None]]], above: _BindingsAbove, old_region: list, r0_line: int, s_line: int, delta: int
+) -> dict[str, list[tuple[int, Ref | None]]]:
+    """The module bindings of the edited version: the previous version's above ``r0_line``, then
+    the ones the re-analysed chunks made (``above``'s own items), then the previous version's from
+    ``s_line`` on, shifted by ``delta``. Lists that do not change are shared with ``old``."""
+
+    def merged(name: str, entries: list[tuple[int, Ref | None]]) -> list[tuple[int, Ref | None]]:
+        made = dict.get(above, name)
+        if made is None:
+            made = [e for e in entries if e[0] < r0_line]
+        if entries and entries[-1][0] >= s_line:
+            made = made + ([(line + delta, ref) for line, ref in entries if line >= s_line] if delta else [e for e in entries if e[0] >= s_line])
+        return made
+
+    if not delta:  # the same lines below: only the names bound in the edited chunks change (O(edit))
+        out = dict(old)
+        for name in set(above) | {e[0] for e in old_region}:
+            if name == _STAR:
+                continue
+            entries = merged(name, old.get(name, []))
+            if entries:
+                out[name] = entries
+            else:
+                out.pop(name, None)
+        return out
+    out = {}
+    for name, entries in old.items():
+        if entries[-1][0] < r0_line and name not in above:
+            out[name] = entries
+            continue
+        made = merged(name, entries)
+        if made:
+            out[name] = made
+    for name, made in above.items():
+        if name not in out and made:
+            out[name] = made
+    return out
+
+
 def _analyze_edit(analyzer: _Analyzer, prev: _Previous) -> tuple[ModuleAnalysis, _Previous] | None:
     """The common case of an edit: the chunks around it keep every module-level binding they had.
 
@@ -1362,16 +1442,12 @@ def _analyze_edit(analyzer: _Analyzer, prev: _Previous) -> tuple[ModuleAnalysis,
     s = bisect.bisect_left(old_pstarts, prev.starts[k_old]) if k_old < len(prev.starts) else n_old
     r0_line = old_pstarts[p] if p < n_old else prev.n_lines
     r = bisect.bisect_left(starts, r0_line)
-    # module bindings made above the edit
+    # module bindings made above the edit, read from the previous version's as they are looked up
     old_bindings = prev.analysis._module_scope.bindings
-    bindings: dict[str, list[tuple[int, Ref | None]]] = {}
-    for name, entries in old_bindings.items():
-        if entries[-1][0] < r0_line:
-            bindings[name] = entries[:]
-        elif entries[0][0] < r0_line:
-            bindings[name] = [e for e in entries if e[0] < r0_line]
+    above = _BindingsAbove(old_bindings, r0_line)
     module_scope = analyzer.module_scope
-    module_scope.bindings = bindings
+    module_scope.bindings = above
+    module_scope.owned = set()
     analyzer._module_interesting = set(prev.interesting)
     fresh: list[tuple] = []
     while True:
@@ -1396,10 +1472,9 @@ def _analyze_edit(analyzer: _Analyzer, prev: _Previous) -> tuple[ModuleAnalysis,
         return None
     # module bindings made below the edit, shifted
     s_line = old_pstarts[s] if s < n_old else prev.n_lines
-    for name, entries in old_bindings.items():
-        if entries[-1][0] >= s_line:
-            below = [(line + delta, ref) for line, ref in entries if line >= s_line] if delta else [e for e in entries if e[0] >= s_line]
-            bindings.setdefault(name, []).extend(below)
+    bindings = _bindings_after_edit(old_bindings, above, old_region, r0_line, s_line, delta)
+    module_scope.bindings = bindings
+    module_scope.owned = set()  # its lists may be shared with the previous version's
     # a changed chunk's occurrences were collected before the chunks below it were bound
     for idx, part in enumerate(fresh):
         start, res, scopes, _ = part
