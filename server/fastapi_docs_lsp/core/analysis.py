@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import itertools
 import logging
 import threading
 from collections import OrderedDict
@@ -459,9 +460,10 @@ class _Analyzer:
         resolver: ModuleResolver | None,
         seen: frozenset[str],
         is_package: bool = False,
+        cleaned: tuple[str, list[str]] | None = None,
     ) -> None:
-        self.text = clean_source(text)
-        self.lines = self.text.split("\n")
+        # ``cleaned``: ``text`` already cleaned, and its lines (built from the previous version's)
+        self.text, self.lines = cleaned if cleaned is not None else _clean_lines(text)
         self.module_name = module_name
         self.is_package = is_package
         self.db = db
@@ -1303,18 +1305,46 @@ def forget_previous() -> None:
         _previous.clear()
 
 
+def _clean_lines(text: str) -> tuple[str, list[str]]:
+    clean = clean_source(text)
+    return clean, clean.split("\n")
+
+
+def _edited_lines(prev: _Previous, clean: str) -> tuple[list[str], int, int]:
+    """The lines of ``clean``, an edit of ``prev.text``: the previous version's lines, with only
+    the ones the edit touched split anew (splitting the whole text makes a string per line), and
+    ``(first, last)``: the lines the changed text spans in ``clean``."""
+    old = prev.text
+    prefix, suffix = _changed_span(old, clean)
+    new_end, old_end = len(clean) - suffix, len(old) - suffix
+    first = clean.count("\n", 0, prefix)
+    last = first + clean.count("\n", prefix, new_end)
+    old_last = first + old.count("\n", prefix, old_end)
+    a = clean.rfind("\n", 0, prefix) + 1
+    b = clean.find("\n", new_end)
+    old_lines = prev.analysis.lines
+    middle = clean[a : b if b >= 0 else len(clean)].split("\n")
+    return old_lines[:first] + middle + old_lines[old_last + 1 :], first, last
+
+
 def _analyze(text, module_name, db, resolver, seen, is_package, prev: _Previous | None) -> tuple[ModuleAnalysis, _Previous]:
     seen = seen | ({module_name} if module_name else set())
-    analyzer = _Analyzer(text, module_name, db, resolver, seen, is_package)
-    if prev is not None and prev.text == analyzer.text:
+    clean = clean_source(text)
+    if prev is not None and prev.text == clean:
         return prev.analysis, prev
+    if prev is not None:
+        lines, first, last = _edited_lines(prev, clean)
+        span: tuple[int, int] | None = (first, last)
+    else:
+        lines, span = clean.split("\n"), None
+    analyzer = _Analyzer(text, module_name, db, resolver, seen, is_package, (clean, lines))
     _trees.new_epoch()
     if prev is not None and not prev.analysis.star_imports:
-        done = _analyze_edit(analyzer, prev)
+        done = _analyze_edit(analyzer, prev, span)
         if done is not None:
             return done
-        analyzer = _Analyzer(text, module_name, db, resolver, seen, is_package)
-    return _analyze_general(analyzer, prev)
+        analyzer = _Analyzer(text, module_name, db, resolver, seen, is_package, (clean, lines[:]))
+    return _analyze_general(analyzer, prev, span)
 
 
 class _Ranges(Sequence):
@@ -1336,11 +1366,16 @@ class _Ranges(Sequence):
         return starts[k], (starts[k + 1] if k + 1 < len(starts) else self.n)
 
 
-def _edit_span(prev: _Previous, clean: str, lines: list[str]) -> tuple[list[int], int, int, int, int]:
-    """Where ``clean`` differs from the previous text: ``(starts, k0, j, k_old, delta)`` (see ``resplit``)."""
-    prefix, suffix = _changed_span(prev.text, clean)
-    first = clean.count("\n", 0, prefix)
-    last = clean.count("\n", 0, len(clean) - suffix)
+def _edit_span(prev: _Previous, clean: str, lines: list[str], span: tuple[int, int] | None = None) -> tuple[list[int], int, int, int, int]:
+    """Where ``clean`` differs from the previous text: ``(starts, k0, j, k_old, delta)`` (see ``resplit``).
+
+    ``span``: the first and last line of ``clean`` that the change spans, when known."""
+    if span is not None:
+        first, last = span
+    else:
+        prefix, suffix = _changed_span(prev.text, clean)
+        first = clean.count("\n", 0, prefix)
+        last = clean.count("\n", 0, len(clean) - suffix)
     starts, k0, j, k_old = resplit(prev.starts, prev.n_lines, lines, first, len(lines) - 1 - last)
     return starts, k0, j, k_old, len(lines) - prev.n_lines
 
@@ -1414,7 +1449,7 @@ def _bindings_after_edit(
     return out
 
 
-def _analyze_edit(analyzer: _Analyzer, prev: _Previous) -> tuple[ModuleAnalysis, _Previous] | None:
+def _analyze_edit(analyzer: _Analyzer, prev: _Previous, span: tuple[int, int] | None = None) -> tuple[ModuleAnalysis, _Previous] | None:
     """The common case of an edit: the chunks around it keep every module-level binding they had.
 
     Reuses the unchanged chunks before and after the edit wholesale (the ones after shifted by
@@ -1424,7 +1459,7 @@ def _analyze_edit(analyzer: _Analyzer, prev: _Previous) -> tuple[ModuleAnalysis,
     pass handles those."""
     lines, clean = analyzer.lines, analyzer.text
     n = len(lines)
-    starts, k0, j, k_old, delta = _edit_span(prev, clean, lines)
+    starts, k0, j, k_old, delta = _edit_span(prev, clean, lines, span)
     ranges = _Ranges(starts, n)
     old_parts, old_pstarts = prev.parts, prev.part_starts
     n_old = len(old_parts)
@@ -1464,7 +1499,10 @@ def _analyze_edit(analyzer: _Analyzer, prev: _Previous) -> tuple[ModuleAnalysis,
         return None
     old_region = [e for part in old_parts[p:s] for e in part[1].entries]
     new_region = [e for part in fresh for e in part[1].entries]
-    if _differing(_sequence(old_region), _sequence(new_region)):
+    touched = _differing(_sequence(old_region), _sequence(new_region))
+    # names bound differently now (a half-typed block swallowing the next def): still an edit if
+    # no other chunk looks them up (one set test per chunk, no re-analysis)
+    if touched and any(not part[1].deps.isdisjoint(touched) for part in itertools.chain(old_parts[:p], old_parts[s:])):
         return None
     region = {id(part[1]) for part in old_parts[p:s]}
     with_calls = [res for res in prev.with_calls if id(res) not in region]
@@ -1505,12 +1543,12 @@ def _analyze_edit(analyzer: _Analyzer, prev: _Previous) -> tuple[ModuleAnalysis,
     return analysis, _Previous(clean, n, starts, analysis, prev.db, prev.resolver, interesting, with_calls)
 
 
-def _analyze_general(analyzer: _Analyzer, prev: _Previous | None) -> tuple[ModuleAnalysis, _Previous]:
+def _analyze_general(analyzer: _Analyzer, prev: _Previous | None, span: tuple[int, int] | None = None) -> tuple[ModuleAnalysis, _Previous]:
     lines, clean = analyzer.lines, analyzer.text
     n = len(lines)
     old_parts: list[tuple] = []
     if prev is not None:
-        starts, k0, j, k_old, delta = _edit_span(prev, clean, lines)
+        starts, k0, j, k_old, delta = _edit_span(prev, clean, lines, span)
         old_parts = prev.parts
         old_first = [bisect.bisect_left(prev.starts, st) for st in prev.part_starts]
     else:
