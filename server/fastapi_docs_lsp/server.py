@@ -36,8 +36,10 @@ SETTINGS_SECTION = "fastapi"
 THAW_EVERY = 50
 #: the due collection waits until no fresh analysis was made for this long (the user paused) ...
 THAW_IDLE_SECONDS = 0.5
-#: ... unless this many fresh analyses were made meanwhile (memory stays bounded while typing on)
-THAW_AT_MOST = 1000
+#: ... unless this many fresh analyses were made meanwhile, or the memory in use grew by
+#: ``THAW_GROWTH_MB`` since the last collection (memory stays bounded while typing on)
+THAW_AT_MOST = 250
+THAW_GROWTH_MB = 24.0
 #: seconds a thread holds the interpreter lock while another waits for it (Python's default: 0.005)
 SWITCH_INTERVAL = 0.0001
 #: how long a request that needs the docs waits for a first load still under way
@@ -46,6 +48,15 @@ DOCS_WAIT_SECONDS = 5.0
 FREEZE_DELAY_SECONDS = 1.0
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _rss_mb() -> float | None:
+    """The memory the process uses now (resident set, MB); None where /proc is not available."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def needs_docs(when: Callable[..., bool] | None = None) -> Callable[[F], F]:
@@ -93,6 +104,7 @@ class FastAPIDocsServer(LanguageServer):
         self._client_ready = False  # ``initialized`` arrived: the server may send requests
         self._frozen_analyses = 0
         self._last_analysis = 0.0  # time.monotonic() of the last fresh analysis
+        self._rss_after_collection: float | None = None
         self._thaw_scheduled = False
         self._after_load_callbacks: list[Callable[[], None]] = []
         self._document_listeners: dict[str, list[Callable[[Any, Any], None]]] = {}
@@ -247,9 +259,19 @@ class FastAPIDocsServer(LanguageServer):
             self._frozen_analyses += 1
             self._last_analysis = time.monotonic()
             gc.freeze()
-            if self._frozen_analyses >= THAW_AT_MOST or (self._frozen_analyses >= THAW_EVERY and not self._schedule_collection()):
+            if self._frozen_analyses >= THAW_EVERY and (
+                self._frozen_analyses >= THAW_AT_MOST or not self._schedule_collection() or self._grown_since_collection()
+            ):
                 self._collect_frozen()
         return analysis
+
+    def _grown_since_collection(self) -> bool:
+        rss = _rss_mb()
+        if rss is None:
+            return False
+        if self._rss_after_collection is None:  # no collection yet: measure from here
+            self._rss_after_collection = rss
+        return rss - self._rss_after_collection > THAW_GROWTH_MB
 
     def _collect_frozen(self) -> None:
         """Thaw, collect the garbage the frozen analyses left (replaced scopes), freeze again."""
@@ -257,6 +279,7 @@ class FastAPIDocsServer(LanguageServer):
         gc.unfreeze()
         gc.collect()
         gc.freeze()
+        self._rss_after_collection = _rss_mb()
 
     def _schedule_collection(self) -> bool:
         """Run the due full collection once the event loop is idle; False when there is no loop."""
