@@ -38,7 +38,7 @@ THAW_EVERY = 50
 THAW_IDLE_SECONDS = 0.5
 #: ... unless this many fresh analyses were made meanwhile, or the memory in use grew by
 #: ``THAW_GROWTH_MB`` since the last collection (memory stays bounded while typing on)
-THAW_AT_MOST = 250
+THAW_AT_MOST = 1000
 THAW_GROWTH_MB = 24.0
 #: seconds a thread holds the interpreter lock while another waits for it (Python's default: 0.005)
 SWITCH_INTERVAL = 0.0001
