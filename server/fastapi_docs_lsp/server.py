@@ -32,8 +32,14 @@ from .settings import Settings, parse_settings
 log = logging.getLogger(__name__)
 
 SETTINGS_SECTION = "fastapi"
-#: fresh analyses between two full garbage collections (see ``analysis_for``)
+#: fresh analyses after which a full garbage collection is due (see ``analysis_of``)
 THAW_EVERY = 50
+#: the due collection waits until no fresh analysis was made for this long (the user paused) ...
+THAW_IDLE_SECONDS = 0.5
+#: ... unless this many fresh analyses were made meanwhile, or the memory in use grew by
+#: ``THAW_GROWTH_MB`` since the last collection (memory stays bounded while typing on)
+THAW_AT_MOST = 1000
+THAW_GROWTH_MB = 24.0
 #: seconds a thread holds the interpreter lock while another waits for it (Python's default: 0.005)
 SWITCH_INTERVAL = 0.0001
 #: how long a request that needs the docs waits for a first load still under way
@@ -42,6 +48,15 @@ DOCS_WAIT_SECONDS = 5.0
 FREEZE_DELAY_SECONDS = 1.0
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _rss_mb() -> float | None:
+    """The memory the process uses now (resident set, MB); None where /proc is not available."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def needs_docs(when: Callable[..., bool] | None = None) -> Callable[[F], F]:
@@ -88,6 +103,9 @@ class FastAPIDocsServer(LanguageServer):
         self._load_token: types.ProgressToken | None = None  # the progress shown for the load
         self._client_ready = False  # ``initialized`` arrived: the server may send requests
         self._frozen_analyses = 0
+        self._last_analysis = 0.0  # time.monotonic() of the last fresh analysis
+        self._rss_after_collection: float | None = None
+        self._thaw_scheduled = False
         self._after_load_callbacks: list[Callable[[], None]] = []
         self._document_listeners: dict[str, list[Callable[[Any, Any], None]]] = {}
         self._paths: dict[str, str] = {}
@@ -236,13 +254,61 @@ class FastAPIDocsServer(LanguageServer):
             # generations keeps later collections (and so request latency) short. Frozen objects
             # are never collected, though, and replaced analyses hold reference cycles (scopes):
             # every so often thaw, collect them, and freeze again, or memory grows without bound.
+            # That full collection takes 100+ ms with the docs loaded, so it never runs while the
+            # user types: it waits until they pause (``_collect_when_idle``); typing on without a
+            # pause, the edits of one keystroke leave no cycles behind, so memory stays flat.
             self._frozen_analyses += 1
-            if self._frozen_analyses >= THAW_EVERY:
-                self._frozen_analyses = 0
-                gc.unfreeze()
-                gc.collect()
+            self._last_analysis = time.monotonic()
             gc.freeze()
+            if self._frozen_analyses >= THAW_EVERY and (
+                self._frozen_analyses >= THAW_AT_MOST or not self._schedule_collection() or self._grown_since_collection()
+            ):
+                self._collect_frozen()
         return analysis
+
+    def _grown_since_collection(self) -> bool:
+        rss = _rss_mb()
+        if rss is None:
+            return False
+        if self._rss_after_collection is None:  # no collection yet: measure from here
+            self._rss_after_collection = rss
+        return rss - self._rss_after_collection > THAW_GROWTH_MB
+
+    def _collect_frozen(self) -> None:
+        """Thaw, collect the garbage the frozen analyses left (replaced scopes), freeze again."""
+        self._frozen_analyses = 0
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+        self._rss_after_collection = _rss_mb()
+
+    def _schedule_collection(self) -> bool:
+        """Run the due full collection once the event loop is idle; False when there is no loop."""
+        loop = self.loop
+        if loop is None or loop.is_closed() or not loop.is_running():
+            return False
+        if self._thaw_scheduled:
+            return True
+        self._thaw_scheduled = True
+        try:
+            loop.call_soon_threadsafe(loop.call_later, THAW_IDLE_SECONDS, self._collect_when_idle)
+        except RuntimeError:  # the loop closed meanwhile
+            self._thaw_scheduled = False
+            return False
+        return True
+
+    def _collect_when_idle(self) -> None:
+        """On the event loop: collect now if no analysis was made for a while, else look again later."""
+        assert self.loop is not None
+        if self.stopping or self._frozen_analyses < THAW_EVERY:
+            self._thaw_scheduled = False
+            return
+        idle = time.monotonic() - self._last_analysis
+        if idle < THAW_IDLE_SECONDS:
+            self.loop.call_later(THAW_IDLE_SECONDS - idle, self._collect_when_idle)
+            return
+        self._thaw_scheduled = False
+        self._collect_frozen()
 
     async def in_worker(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run ``fn(*args)`` on the server's worker thread (one at a time), off the event loop,

@@ -131,3 +131,16 @@ def test_line_shift_moves_every_position(api_db):
     shifted = analyze("# a\n# b\n" + text, module_name="shift", db=api_db)
     assert shifted.at(6, 20) is not None and shifted.at(6, 20).line == 6
     assert [o.line for o in shifted.occurrences] == [o.line for o in analyze("# a\n# b\n" + text, db=api_db, incremental=False).occurrences]
+
+
+def test_typing_into_a_function_keystroke_by_keystroke_equals_scratch(api_db):
+    """Each keystroke of a few lines typed into a function (a half-typed ``if`` swallows the next
+    def for a while, and a dedent unbinds it) gives the analysis of the text from scratch."""
+    text = BASE + "\n\ndef after(request: Request):\n    return read\n"
+    analyze(text, module_name="typing_mod", db=api_db)
+    at = text.index("    return request.url.path\n") + len("    return request.url.path\n")
+    typed = "    if item_id > 100:\n        raise HTTPException(status_code=status.HTTP_400_BAD_REQUEST)\n  x = 1\nlater = 2\n"
+    for i in range(1, len(typed) + 1):
+        now = text[:at] + typed[:i] + text[at:]
+        incremental = analyze(now, module_name="typing_mod", db=api_db)
+        assert shape(incremental) == shape(analyze(now, module_name="typing_mod", db=api_db, incremental=False)), typed[:i]

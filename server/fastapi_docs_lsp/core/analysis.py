@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import itertools
 import logging
 import threading
 from collections import OrderedDict
@@ -108,9 +109,20 @@ class Scope:
     base: str | None = None  # for a class scope: the FastAPI class it derives from
     col: int = -1  # column of the def that opens the scope
     log: list[tuple[str, int, Ref | None]] | None = None  # module scope: bindings being recorded
+    # module scope of an incremental analysis: the names whose entry lists it owns; the others
+    # are shared with the previous version's scope and copied before they change
+    owned: set[str] | None = None
 
     def bind(self, name: str, line: int, ref: Ref | None) -> None:
-        self.bindings.setdefault(name, []).append((line, ref))
+        entries = self.bindings.get(name)
+        if entries is None:
+            entries = self.bindings[name] = []
+            if self.owned is not None:
+                self.owned.add(name)
+        elif self.owned is not None and name not in self.owned:
+            entries = self.bindings[name] = entries[:]
+            self.owned.add(name)
+        entries.append((line, ref))
         if self.log is not None:
             self.log.append((name, line, ref))
 
@@ -448,9 +460,10 @@ class _Analyzer:
         resolver: ModuleResolver | None,
         seen: frozenset[str],
         is_package: bool = False,
+        cleaned: tuple[str, list[str]] | None = None,
     ) -> None:
-        self.text = clean_source(text)
-        self.lines = self.text.split("\n")
+        # ``cleaned``: ``text`` already cleaned, and its lines (built from the previous version's)
+        self.text, self.lines = cleaned if cleaned is not None else _clean_lines(text)
         self.module_name = module_name
         self.is_package = is_package
         self.db = db
@@ -1292,18 +1305,46 @@ def forget_previous() -> None:
         _previous.clear()
 
 
+def _clean_lines(text: str) -> tuple[str, list[str]]:
+    clean = clean_source(text)
+    return clean, clean.split("\n")
+
+
+def _edited_lines(prev: _Previous, clean: str) -> tuple[list[str], int, int]:
+    """The lines of ``clean``, an edit of ``prev.text``: the previous version's lines, with only
+    the ones the edit touched split anew (splitting the whole text makes a string per line), and
+    ``(first, last)``: the lines the changed text spans in ``clean``."""
+    old = prev.text
+    prefix, suffix = _changed_span(old, clean)
+    new_end, old_end = len(clean) - suffix, len(old) - suffix
+    first = clean.count("\n", 0, prefix)
+    last = first + clean.count("\n", prefix, new_end)
+    old_last = first + old.count("\n", prefix, old_end)
+    a = clean.rfind("\n", 0, prefix) + 1
+    b = clean.find("\n", new_end)
+    old_lines = prev.analysis.lines
+    middle = clean[a : b if b >= 0 else len(clean)].split("\n")
+    return old_lines[:first] + middle + old_lines[old_last + 1 :], first, last
+
+
 def _analyze(text, module_name, db, resolver, seen, is_package, prev: _Previous | None) -> tuple[ModuleAnalysis, _Previous]:
     seen = seen | ({module_name} if module_name else set())
-    analyzer = _Analyzer(text, module_name, db, resolver, seen, is_package)
-    if prev is not None and prev.text == analyzer.text:
+    clean = clean_source(text)
+    if prev is not None and prev.text == clean:
         return prev.analysis, prev
+    if prev is not None:
+        lines, first, last = _edited_lines(prev, clean)
+        span: tuple[int, int] | None = (first, last)
+    else:
+        lines, span = clean.split("\n"), None
+    analyzer = _Analyzer(text, module_name, db, resolver, seen, is_package, (clean, lines))
     _trees.new_epoch()
     if prev is not None and not prev.analysis.star_imports:
-        done = _analyze_edit(analyzer, prev)
+        done = _analyze_edit(analyzer, prev, span)
         if done is not None:
             return done
-        analyzer = _Analyzer(text, module_name, db, resolver, seen, is_package)
-    return _analyze_general(analyzer, prev)
+        analyzer = _Analyzer(text, module_name, db, resolver, seen, is_package, (clean, lines[:]))
+    return _analyze_general(analyzer, prev, span)
 
 
 class _Ranges(Sequence):
@@ -1325,16 +1366,90 @@ class _Ranges(Sequence):
         return starts[k], (starts[k + 1] if k + 1 < len(starts) else self.n)
 
 
-def _edit_span(prev: _Previous, clean: str, lines: list[str]) -> tuple[list[int], int, int, int, int]:
-    """Where ``clean`` differs from the previous text: ``(starts, k0, j, k_old, delta)`` (see ``resplit``)."""
-    prefix, suffix = _changed_span(prev.text, clean)
-    first = clean.count("\n", 0, prefix)
-    last = clean.count("\n", 0, len(clean) - suffix)
+def _edit_span(prev: _Previous, clean: str, lines: list[str], span: tuple[int, int] | None = None) -> tuple[list[int], int, int, int, int]:
+    """Where ``clean`` differs from the previous text: ``(starts, k0, j, k_old, delta)`` (see ``resplit``).
+
+    ``span``: the first and last line of ``clean`` that the change spans, when known."""
+    if span is not None:
+        first, last = span
+    else:
+        prefix, suffix = _changed_span(prev.text, clean)
+        first = clean.count("\n", 0, prefix)
+        last = clean.count("\n", 0, len(clean) - suffix)
     starts, k0, j, k_old = resplit(prev.starts, prev.n_lines, lines, first, len(lines) - 1 - last)
     return starts, k0, j, k_old, len(lines) - prev.n_lines
 
 
-def _analyze_edit(analyzer: _Analyzer, prev: _Previous) -> tuple[ModuleAnalysis, _Previous] | None:
+class _BindingsAbove(dict[str, list[tuple[int, Ref | None]]]):
+    """The module bindings while the chunks of an edit are re-analysed: the previous version's
+    made above line ``limit``, looked up lazily (a keystroke costs nothing per module-level name).
+
+    Its own items are the entry lists made for this version (cut at ``limit``, or copied by
+    ``Scope.bind`` before it appends: the module scope's ``owned``); a name bound only above
+    ``limit`` gets the previous version's list itself, never to be changed."""
+
+    __slots__ = ("old", "limit")
+
+    def __init__(self, old: dict[str, list[tuple[int, Ref | None]]], limit: int) -> None:
+        super().__init__()
+        self.old = old
+        self.limit = limit
+
+    def get(self, name: str, default=None):  # type: ignore[override]
+        try:
+            return self[name]
+        except KeyError:
+            pass
+        entries = self.old.get(name)
+        if not entries or entries[0][0] >= self.limit:
+            return default
+        if entries[-1][0] < self.limit:
+            return entries
+        cut = self[name] = [e for e in entries if e[0] < self.limit]
+        return cut
+
+
+def _bindings_after_edit(
+    old: dict[str, list[tuple[int, Ref | None]]], above: _BindingsAbove, old_region: list, r0_line: int, s_line: int, delta: int
+) -> dict[str, list[tuple[int, Ref | None]]]:
+    """The module bindings of the edited version: the previous version's above ``r0_line``, then
+    the ones the re-analysed chunks made (``above``'s own items), then the previous version's from
+    ``s_line`` on, shifted by ``delta``. Lists that do not change are shared with ``old``."""
+
+    def merged(name: str, entries: list[tuple[int, Ref | None]]) -> list[tuple[int, Ref | None]]:
+        made = dict.get(above, name)
+        if made is None:
+            made = [e for e in entries if e[0] < r0_line]
+        if entries and entries[-1][0] >= s_line:
+            made = made + ([(line + delta, ref) for line, ref in entries if line >= s_line] if delta else [e for e in entries if e[0] >= s_line])
+        return made
+
+    if not delta:  # the same lines below: only the names bound in the edited chunks change (O(edit))
+        out = dict(old)
+        for name in set(above) | {e[0] for e in old_region}:
+            if name == _STAR:
+                continue
+            entries = merged(name, old.get(name, []))
+            if entries:
+                out[name] = entries
+            else:
+                out.pop(name, None)
+        return out
+    out = {}
+    for name, entries in old.items():
+        if entries[-1][0] < r0_line and name not in above:
+            out[name] = entries
+            continue
+        made = merged(name, entries)
+        if made:
+            out[name] = made
+    for name, made in above.items():
+        if name not in out and made:
+            out[name] = made
+    return out
+
+
+def _analyze_edit(analyzer: _Analyzer, prev: _Previous, span: tuple[int, int] | None = None) -> tuple[ModuleAnalysis, _Previous] | None:
     """The common case of an edit: the chunks around it keep every module-level binding they had.
 
     Reuses the unchanged chunks before and after the edit wholesale (the ones after shifted by
@@ -1344,7 +1459,7 @@ def _analyze_edit(analyzer: _Analyzer, prev: _Previous) -> tuple[ModuleAnalysis,
     pass handles those."""
     lines, clean = analyzer.lines, analyzer.text
     n = len(lines)
-    starts, k0, j, k_old, delta = _edit_span(prev, clean, lines)
+    starts, k0, j, k_old, delta = _edit_span(prev, clean, lines, span)
     ranges = _Ranges(starts, n)
     old_parts, old_pstarts = prev.parts, prev.part_starts
     n_old = len(old_parts)
@@ -1362,16 +1477,12 @@ def _analyze_edit(analyzer: _Analyzer, prev: _Previous) -> tuple[ModuleAnalysis,
     s = bisect.bisect_left(old_pstarts, prev.starts[k_old]) if k_old < len(prev.starts) else n_old
     r0_line = old_pstarts[p] if p < n_old else prev.n_lines
     r = bisect.bisect_left(starts, r0_line)
-    # module bindings made above the edit
+    # module bindings made above the edit, read from the previous version's as they are looked up
     old_bindings = prev.analysis._module_scope.bindings
-    bindings: dict[str, list[tuple[int, Ref | None]]] = {}
-    for name, entries in old_bindings.items():
-        if entries[-1][0] < r0_line:
-            bindings[name] = entries[:]
-        elif entries[0][0] < r0_line:
-            bindings[name] = [e for e in entries if e[0] < r0_line]
+    above = _BindingsAbove(old_bindings, r0_line)
     module_scope = analyzer.module_scope
-    module_scope.bindings = bindings
+    module_scope.bindings = above
+    module_scope.owned = set()
     analyzer._module_interesting = set(prev.interesting)
     fresh: list[tuple] = []
     while True:
@@ -1388,7 +1499,10 @@ def _analyze_edit(analyzer: _Analyzer, prev: _Previous) -> tuple[ModuleAnalysis,
         return None
     old_region = [e for part in old_parts[p:s] for e in part[1].entries]
     new_region = [e for part in fresh for e in part[1].entries]
-    if _differing(_sequence(old_region), _sequence(new_region)):
+    touched = _differing(_sequence(old_region), _sequence(new_region))
+    # names bound differently now (a half-typed block swallowing the next def): still an edit if
+    # no other chunk looks them up (one set test per chunk, no re-analysis)
+    if touched and any(not part[1].deps.isdisjoint(touched) for part in itertools.chain(old_parts[:p], old_parts[s:])):
         return None
     region = {id(part[1]) for part in old_parts[p:s]}
     with_calls = [res for res in prev.with_calls if id(res) not in region]
@@ -1396,10 +1510,9 @@ def _analyze_edit(analyzer: _Analyzer, prev: _Previous) -> tuple[ModuleAnalysis,
         return None
     # module bindings made below the edit, shifted
     s_line = old_pstarts[s] if s < n_old else prev.n_lines
-    for name, entries in old_bindings.items():
-        if entries[-1][0] >= s_line:
-            below = [(line + delta, ref) for line, ref in entries if line >= s_line] if delta else [e for e in entries if e[0] >= s_line]
-            bindings.setdefault(name, []).extend(below)
+    bindings = _bindings_after_edit(old_bindings, above, old_region, r0_line, s_line, delta)
+    module_scope.bindings = bindings
+    module_scope.owned = set()  # its lists may be shared with the previous version's
     # a changed chunk's occurrences were collected before the chunks below it were bound
     for idx, part in enumerate(fresh):
         start, res, scopes, _ = part
@@ -1430,12 +1543,12 @@ def _analyze_edit(analyzer: _Analyzer, prev: _Previous) -> tuple[ModuleAnalysis,
     return analysis, _Previous(clean, n, starts, analysis, prev.db, prev.resolver, interesting, with_calls)
 
 
-def _analyze_general(analyzer: _Analyzer, prev: _Previous | None) -> tuple[ModuleAnalysis, _Previous]:
+def _analyze_general(analyzer: _Analyzer, prev: _Previous | None, span: tuple[int, int] | None = None) -> tuple[ModuleAnalysis, _Previous]:
     lines, clean = analyzer.lines, analyzer.text
     n = len(lines)
     old_parts: list[tuple] = []
     if prev is not None:
-        starts, k0, j, k_old, delta = _edit_span(prev, clean, lines)
+        starts, k0, j, k_old, delta = _edit_span(prev, clean, lines, span)
         old_parts = prev.parts
         old_first = [bisect.bisect_left(prev.starts, st) for st in prev.part_starts]
     else:

@@ -265,6 +265,26 @@ def references(ls: FastAPIDocsServer, uri: str, position: types.Position, includ
     return out
 
 
+def _no_call_on_unchanged_line(ls: FastAPIDocsServer, index: RouteIndex, path: str, line: int) -> bool:
+    """True when the hovered line of an open document that changed since it was indexed is
+    unchanged (maybe moved by lines added or removed above it) and held no test-client call's
+    URL. Re-reading a changed file costs a pass over the whole module: a hover right after each
+    keystroke skips it, and the file is re-read when a hover may land on a URL."""
+    old = index.files.get(path)
+    doc = ls.open_document_at(path)
+    if old is None or old.facts is None or doc is None or not hasattr(doc, "line_count"):
+        return False
+    stamp = old.stamp
+    if not (isinstance(stamp, tuple) and len(stamp) > 1 and stamp[0] == "open" and stamp[1] != doc.version):
+        return False  # unchanged (the cached entry answers at once), or not from the editor
+    current = doc.line(line)
+    shift = doc.line_count() - len(old.lines)
+    for at in (line, line - shift) if shift else (line,):
+        if 0 <= at < len(old.lines) and old.lines[at] == current:
+            return not any(call.url_span.line <= at <= call.url_span.end_line for call in old.facts.calls)
+    return False
+
+
 def route_hover(ls: FastAPIDocsServer, uri: str, line: int, character: int) -> dict[str, Any] | None:
     """The route card for a hover on a test-client call's URL, as LSP JSON; None elsewhere.
 
@@ -275,6 +295,8 @@ def route_hover(ls: FastAPIDocsServer, uri: str, line: int, character: int) -> d
     if index is None:
         return None
     path = ls.path_of(uri)
+    if _no_call_on_unchanged_line(ls, index, path, line):
+        return None
     entry = index.update(path)  # a stamp check unless the document changed
     if entry is None or entry.facts is None or not entry.facts.calls:
         return None
