@@ -183,7 +183,13 @@ async function retry(times, fn) {
     await lens.first().click();
     const peek = page.locator('.peekview-widget, .reference-zone-widget');
     await peek.first().waitFor({ timeout: 15000 });
-    const text = (await peek.first().innerText()).replace(/\s+/g, ' ');
+    // the peek opens with "Loading..." and fills in when the locations are resolved
+    let text = '';
+    for (let waited = 0; waited < 15000; waited += 250) {
+      text = (await peek.first().innerText()).replace(/\s+/g, ' ');
+      if (/test_stock\.py/.test(text)) break;
+      await page.waitForTimeout(250);
+    }
     console.log('REFERENCES:', text.slice(0, 300));
     if (!/test_stock\.py/.test(text)) throw new Error(`the references view does not list tests/test_stock.py: ${text.slice(0, 200)}`);
     await page.screenshot({ path: path.join(ART, 'codelens-references.png') });
