@@ -36,7 +36,7 @@ from typing import Any
 from ..background import pause_point
 from .i18n_data import HOME
 from .model import Section
-from .search import LOW_VALUE_PAGES, SearchHit, prefix_completions
+from .search import LOW_VALUE_PAGES, SearchHit, add_postings, prefix_completions
 from .text import site_url, terms
 
 W_TITLE = 3.0
@@ -158,12 +158,7 @@ class HeadingIndex:
                 for _lvl, parent in parents[1:] if parents and parents[0][0] <= 1 else parents:
                     put(fields, parent, W_PARENT)
             parents.append((level, title))
-            for t, w in fields.items():
-                entry = postings.get(t)
-                if entry is None:
-                    entry = postings[t] = ([], [])
-                entry[0].append(d)
-                entry[1].append(w)
+            add_postings(postings, d, fields)
             top = page.split("/", 1)[0]
             factor = _CATEGORY_BOOST.get(top, 1.0) * (1.1 if level <= 1 else 1.0)
             if top in LOW_VALUE_PAGES or page in LOW_VALUE_PAGES:

@@ -130,6 +130,16 @@ def _representative(sections: Sequence[Section], members: Sequence[int]) -> int:
     return max(members, key=rank)
 
 
+def add_postings(postings: dict[str, tuple[list[int], list[float]]], doc: int, fields: dict[str, float]) -> None:
+    """Record that document ``doc`` has each term of ``fields`` with its weight."""
+    for t, w in fields.items():
+        entry = postings.get(t)
+        if entry is None:
+            entry = postings[t] = ([], [])
+        entry[0].append(doc)
+        entry[1].append(w)
+
+
 def prefix_completions(vocab: list[str], postings: dict[str, Any], q: str, limit: int = 8) -> list[str]:
     """The vocabulary words (sorted ``vocab``) that extend ``q``, the ones in most sections first
     (``postings[t][0]``: the sections of term ``t``); at most ``limit``, from the first 40."""
@@ -207,12 +217,7 @@ class SearchIndex:
                 for t, tf in body.items():
                     w = W_BODY * tf / (tf + norm)
                     fields[t] = fields.get(t, 0.0) + w
-            for t, w in fields.items():
-                entry = postings.get(t)
-                if entry is None:
-                    entry = postings[t] = ([], [])
-                entry[0].append(d)
-                entry[1].append(w)
+            add_postings(postings, d, fields)
         n_docs = max(1, len(self.docs))
         self.postings: dict[str, tuple[array[int], array[float]]] = {
             t: (array("I", ids), array("f", ws)) for t, (ids, ws) in postings.items()
