@@ -240,12 +240,7 @@ class _Reader:
         if isinstance(stmt, ast.ClassDef):
             self.body(stmt.body, clients, params)
             return
-        if isinstance(stmt, ast.Assign) and self.is_client(stmt.value, clients):
-            clients.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
-        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
-            for item in stmt.items:
-                if isinstance(item.optional_vars, ast.Name) and self.is_client(item.context_expr, clients):
-                    clients.add(item.optional_vars.id)
+        self.bind_clients(stmt, clients)
         for node in ast.iter_child_nodes(stmt):
             if isinstance(node, ast.expr):
                 self.calls_in(node, clients, params)
@@ -334,15 +329,20 @@ class _Reader:
                         return kw.value.value
         return fn.name
 
+    def bind_clients(self, node: ast.AST, clients: set[str]) -> None:
+        """Add to ``clients`` the names ``node`` binds to a client (``c = TestClient(app)``,
+        ``with TestClient(app) as c``)."""
+        if isinstance(node, ast.Assign) and self.is_client(node.value, clients):
+            clients.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if isinstance(item.optional_vars, ast.Name) and self.is_client(item.context_expr, clients):
+                    clients.add(item.optional_vars.id)
+
     def returns_client(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, clients: set[str]) -> bool:
         local = set(clients)
         for node in ast.walk(fn):
-            if isinstance(node, ast.Assign) and self.is_client(node.value, local):
-                local.update(t.id for t in node.targets if isinstance(t, ast.Name))
-            elif isinstance(node, (ast.With, ast.AsyncWith)):
-                for item in node.items:
-                    if isinstance(item.optional_vars, ast.Name) and self.is_client(item.context_expr, local):
-                        local.add(item.optional_vars.id)
+            self.bind_clients(node, local)
         for node in ast.walk(fn):
             if isinstance(node, (ast.Return, ast.Yield)) and self.is_client(node.value, local):
                 return True
