@@ -59,22 +59,23 @@ def _rss_mb() -> float | None:
         return None
 
 
-def needs_docs(when: Callable[..., bool] | None = None) -> Callable[[F], F]:
+def needs_docs(when: Callable[..., bool] | None = None, *, search: bool = False) -> Callable[[F], F]:
     """Make a handler wait (asynchronously, up to ``DOCS_WAIT_SECONDS``) for the first docs load.
 
     Decorates a ``handler(ls, *args)`` registered with ``@server.feature``/``@server.command``.
     Once the docs are loaded it runs at once, in order with the other messages (no task, no
     reordering); before, it waits for them while other requests and notifications keep flowing,
     and then answers in full instead of with a placeholder. ``when(*args)`` may restrict the wait
-    to the requests that need the docs. (pygls runs a generator handler step by step: the step
+    to the requests that need the docs; ``search``: wait for the topic search index as well
+    (``Project.search_ready``, right after the rest on a first load). (pygls runs a generator handler step by step: the step
     yielded here is an async wait, run as a task, after which the handler continues.)
     """
 
     def decorate(handler: F) -> F:
         @functools.wraps(handler)
         def run(ls: FastAPIDocsServer, *args: Any) -> Generator[Any, Any, Any]:
-            if not ls.docs_ready() and (when is None or when(*args)):
-                yield ls.wait_for_docs, (), None
+            if not ls.docs_ready(search=search) and (when is None or when(*args)):
+                yield ls.wait_for_docs, (), {"search": search}
             return handler(ls, *args)
 
         return run  # type: ignore[return-value]
@@ -200,18 +201,19 @@ class FastAPIDocsServer(LanguageServer):
 
     # ---- readiness -----------------------------------------------------------------------
 
-    def docs_ready(self) -> bool:
+    def docs_ready(self, *, search: bool = False) -> bool:
         """Whether requests can be answered in full: the first API docs and the doc index are in,
-        or the first load ended without them (``Project.ready``)."""
-        return self.project.ready.is_set()
+        or the first load ended without them (``Project.ready``); with ``search``, the topic
+        search index too (``Project.search_ready``)."""
+        return (self.project.search_ready if search else self.project.ready).is_set()
 
-    async def wait_for_docs(self, timeout: float = DOCS_WAIT_SECONDS) -> bool:
+    async def wait_for_docs(self, timeout: float = DOCS_WAIT_SECONDS, *, search: bool = False) -> bool:
         """Wait, without blocking the event loop, until the docs are ready (at most ``timeout``).
 
         The loading thread wakes the waiters through ``loop.call_soon_threadsafe``; meanwhile the
         loop keeps handling other messages. Never raises: False when the wait timed out.
         """
-        if self.docs_ready():
+        if self.docs_ready(search=search):
             return True
         loop = asyncio.get_running_loop()
         ready: asyncio.Future[bool] = loop.create_future()
@@ -226,7 +228,7 @@ class FastAPIDocsServer(LanguageServer):
             except RuntimeError:  # the loop is closed: the server is exiting
                 pass
 
-        self.project.when_ready(from_loader)
+        self.project.when_ready(from_loader, search=search)
         try:
             await asyncio.wait_for(ready, timeout)
             return True

@@ -7,6 +7,7 @@ These run griffe on the fastapi/starlette installed in the test venv (skipped wi
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -134,9 +135,17 @@ def test_merge_fills_a_module_member_from_another_part_or_drops_the_module() -> 
     assert apidb.merge_quick([]) is None
 
 
-def test_the_child_processes_give_the_first_then_the_full_docs_and_the_cache_is_filled(tmp_path: Path, full: dict[str, Any]) -> None:
+@pytest.mark.parametrize("fork", [True, False], ids=["forked-workers", "one-child-each"])
+def test_the_child_processes_give_the_first_then_the_full_docs_and_the_cache_is_filled(tmp_path: Path, full: dict[str, Any], fork: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastapi_docs_lsp.core import apijob
+
+    if fork and not apijob.can_fork():
+        pytest.skip("no os.fork here: the extractions run as one child each")
+    if not fork:
+        monkeypatch.setenv("FASTAPI_DOCS_LSP_NO_FORK", "1")
     out = tmp_path / "cache" / "api.json"
     job = ApiJob.start(out, _search_paths(), "test")
+    assert isinstance(job._proc, apijob._Forked) is fork
     parts: list[int] = []
     first = job.first(on_part=lambda db: parts.append(len(db)))
     assert first is not None and job.error is None
@@ -152,6 +161,42 @@ def test_the_child_processes_give_the_first_then_the_full_docs_and_the_cache_is_
     assert job.first() is first  # asked again: the same, at once
 
 
+def test_a_stopped_forked_extraction_is_an_error_and_its_batch_ends(tmp_path: Path) -> None:
+    from fastapi_docs_lsp.core import apijob
+
+    if not apijob.can_fork():
+        pytest.skip("no os.fork here")
+    job = ApiJob.start(tmp_path / "api.json", _search_paths(), "test")
+    forked = job._proc
+    assert isinstance(forked, apijob._Forked)
+    forked.kill()  # at once: the kill waits for the worker's pid if it is not reported yet
+    assert job.result() is None and job.error and "exit code -9" in job.error
+    assert forked.wait(timeout=30) == -9
+    job.first(timeout=30)  # the first-phase workers finish (or are stopped) too
+    assert forked._batch.proc.wait(timeout=30) == 0  # the batch child is over: nothing left behind
+    assert not list(tmp_path.glob("*.quick*")) and not (tmp_path / "api.json").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
+def test_a_batch_that_fails_before_forking_reports_each_job_with_its_exit_code(tmp_path: Path) -> None:
+    from fastapi_docs_lsp.core import apijob
+
+    if not apijob.can_fork():
+        pytest.skip("no os.fork here")
+    site = tmp_path / "site"
+    (site / "fastapi").mkdir(parents=True)
+    (site / "fastapi" / "__init__.py").write_text("")
+    os.mkfifo(site / "fastapi" / "evil.py")  # a refused install: the batch stops before forking
+    with open(tmp_path / "stderr", "w+b") as err:
+        batch = apijob._Batch.start([[str(tmp_path / "a.json"), 0, 0], [str(tmp_path / "b.json"), None, 0]], [str(site)], None, cwd=tmp_path, stderr=err)
+        assert batch is not None
+        codes = [job.wait(timeout=60) for job in batch.jobs]
+        err.seek(0)
+        said = err.read().decode()
+    assert codes == [3, 3] and not batch.pids
+    assert "evil.py is not a regular file" in said
+
+
 def test_project_uses_the_first_docs_then_the_full_ones_and_then_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, full: dict[str, Any]) -> None:
     from fastapi_docs_lsp.core.project import Project
     from fastapi_docs_lsp.settings import Settings
@@ -159,8 +204,12 @@ def test_project_uses_the_first_docs_then_the_full_ones_and_then_the_cache(tmp_p
     _search_paths()
     monkeypatch.setenv("FASTAPI_DOCS_LSP_CACHE_DIR", str(tmp_path / "cache"))
     project = Project([str(tmp_path)], Settings(pythonPath=sys.executable))
+    order: list[str] = []
+    project.when_ready(lambda: order.append("ready"))
+    project.when_ready(lambda: order.append("search"), search=True)
     project.load()
-    assert project.ready.is_set() and project.loaded.is_set()
+    assert project.ready.is_set() and project.loaded.is_set() and project.search_ready.is_set()
+    assert order == ["ready", "search"]  # hovers do not wait for the search index
     assert project.db is not None and len(project.db) == len(full["objects"]) and project.api_loaded()
     assert project.api_error is None
     env = project.env

@@ -203,3 +203,20 @@ def test_unknown_symbol_is_fast(index):
     for _ in range(1000):
         index.sections_for_symbol("fastapi.not_there.at_all")
     assert time.perf_counter() - start < 0.5
+
+
+def test_a_lazy_search_index_is_built_when_first_needed_and_then_cached(tmp_path):
+    """The first load builds the topic search index after the rest (hovers do not need it):
+    the cache entry is written then, and the answers are those of an index built at once."""
+    skill = skill_folder(tmp_path)
+    cache_dir = tmp_path / "cache"
+    lazy = build_index(catalog=True, reference_paths=[str(skill)], cache_dir=str(cache_dir), lazy_search=True)
+    assert lazy._search is None and not (cache_dir / "index.pickle").exists()
+    assert lazy.sections_for_symbol("fastapi.Query")  # links work without it
+    eager = build_index(catalog=True, reference_paths=[str(skill)], cache_dir="")
+    for query in ("widget", "dependencies", "oauth2 scopes", "max_length"):
+        assert [h.section.id for h in lazy.search(query, 5)] == [h.section.id for h in eager.search(query, 5)]
+    assert lazy._search is not None and (cache_dir / "index.pickle").exists()
+    warm = build_index(catalog=True, reference_paths=[str(skill)], cache_dir=str(cache_dir), lazy_search=True)
+    assert warm._search is not None  # from the cache, search included
+    assert [h.section.id for h in warm.search("widget", 5)] == [h.section.id for h in eager.search("widget", 5)]

@@ -913,25 +913,8 @@ def write_atomically(path: Path, text: str) -> None:
     files.write_atomically(path, lambda fh: fh.write(text.encode("utf-8")))
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Child-process entry point: ``python -m fastapi_docs_lsp.core.apidb [--quick] OUT SEARCH_PATH...``
-    (``--quick``: the first, partial payload of ``extract_quick``)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    quick = bool(argv) and argv[0].startswith("--quick")
-    group: int | None = None
-    if quick:
-        option, argv = argv[0], argv[1:]
-        if option.startswith("--quick="):
-            group = int(option.split("=", 1)[1])
-    if not argv:
-        print("usage: python -m fastapi_docs_lsp.core.apidb [--quick[=GROUP]] OUT.json SEARCH_PATH...", file=sys.stderr)
-        return 2
-    out, *paths = argv
-    refused = check_packages(paths)
-    if refused:
-        print(f"not reading this fastapi/starlette install: {refused}", file=sys.stderr)
-        return 3
+def _run(out: str, paths: list[str], quick: bool, group: int | None) -> int:
+    """One extraction into ``out``; its exit code (``check_packages`` already passed)."""
     if quick:  # the first, partial payload; the full extraction (another child) reports problems
         write_atomically(Path(out), json.dumps(extract_quick(paths, group)))
         return 0
@@ -942,6 +925,79 @@ def main(argv: list[str] | None = None) -> int:
         return 4
     write_atomically(Path(out), json.dumps(payload))
     return 0
+
+
+def _batch(jobs: list[Any], paths: list[str]) -> int:
+    """Several extractions, one forked worker each, after griffe is imported once (``--batch``).
+
+    ``jobs``: ``[out, group, nice]`` lists, ``group`` an int (a ``QUICK_GROUPS`` part), ``-1``
+    (every quick group) or ``None`` (the full extraction). The interpreter's start and griffe's
+    import are paid once instead of once per child; the workers share them copy-on-write. This
+    process has no threads when it forks. It reports on stdout, one line each: ``start I PID``
+    when job ``I`` runs, ``exit I CODE`` when it is over (``ApiJob`` reads them).
+    Quick workers write nothing to stderr (the full extraction reports the problems)."""
+    import griffe  # noqa: F401 - imported before forking: the point of the batch
+    import griffe_typingdoc  # noqa: F401
+
+    running: dict[int, int] = {}
+    for index, (out, group, nice) in enumerate(jobs):
+        pid = os.fork()  # pyright: ignore[reportAttributeAccessIssue] - only where os.fork exists (ApiJob checks)
+        if pid == 0:
+            code = 1
+            try:
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, 1)  # stdout is the report channel: the workers leave it alone
+                if group is not None:
+                    os.dup2(null, 2)
+                if nice:
+                    os.nice(int(nice))
+                code = _run(str(out), paths, group is not None, None if group in (None, -1) else int(group))
+            except BaseException:  # noqa: BLE001 - a worker: report on stderr and exit with a code
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                sys.stderr.flush()
+                os._exit(code)
+        running[pid] = index
+        print(f"start {index} {pid}", flush=True)
+    while running:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        index = running.pop(pid, None)
+        if index is not None:
+            print(f"exit {index} {os.waitstatus_to_exitcode(status)}", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Child-process entry point: ``python -m fastapi_docs_lsp.core.apidb [--quick] OUT SEARCH_PATH...``
+    (``--quick``: the first, partial payload of ``extract_quick``), or
+    ``... --batch JOBS_JSON SEARCH_PATH...`` (several, forked: ``_batch``)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    batch: list[Any] | None = None
+    quick = bool(argv) and argv[0].startswith("--quick")
+    group: int | None = None
+    if quick:
+        option, argv = argv[0], argv[1:]
+        if option.startswith("--quick="):
+            group = int(option.split("=", 1)[1])
+    elif argv[:1] == ["--batch"] and len(argv) >= 2:
+        batch, argv = json.loads(argv[1]), ["-", *argv[2:]]
+    if not argv:
+        print("usage: python -m fastapi_docs_lsp.core.apidb [--quick[=GROUP]] OUT.json SEARCH_PATH...", file=sys.stderr)
+        return 2
+    out, *paths = argv
+    refused = check_packages(paths)
+    if refused:
+        print(f"not reading this fastapi/starlette install: {refused}", file=sys.stderr)
+        return 3
+    if batch is not None:
+        return _batch(batch, paths)
+    return _run(out, paths, quick, group)
 
 
 if __name__ == "__main__":

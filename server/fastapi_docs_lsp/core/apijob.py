@@ -12,15 +12,17 @@ a workspace ``json.py`` is never imported.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 from collections.abc import Callable
 
 from .apidb import QUICK_GROUPS, ApiDB, load_payload, merge_quick
@@ -83,6 +85,122 @@ def quick_groups() -> list[int | None]:
     return list(range(len(QUICK_GROUPS))) if (os.cpu_count() or 1) >= 2 else [None]
 
 
+def can_fork() -> bool:
+    """Whether the extractions can run as forked workers of one child (``apidb --batch``):
+    POSIX only (not Windows; not macOS either, where forking is unsafe for some system
+    libraries), and not when ``FASTAPI_DOCS_LSP_NO_FORK`` is set."""
+    return hasattr(os, "fork") and sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")) and not os.environ.get("FASTAPI_DOCS_LSP_NO_FORK")
+
+
+class _Child(Protocol):
+    """What ``ApiJob`` needs of a running extraction: ``subprocess.Popen``'s own three methods."""
+
+    def poll(self) -> int | None: ...
+
+    def kill(self) -> None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+
+class _Batch:
+    """One child that imports griffe once and forks a worker per extraction (``apidb --batch``).
+
+    A reader thread follows its report lines (``start I PID``, ``exit I CODE``); each job is
+    seen through a ``_Forked`` handle, a ``Popen`` look-alike. A job the child never reported
+    (it failed before forking: a refused install, a broken import) ends with the child's own
+    exit code."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], count: int) -> None:
+        self.proc = proc
+        self._cond = threading.Condition()
+        self.pids: dict[int, int] = {}
+        self.codes: dict[int, int] = {}
+        self.killed: set[int] = set()
+        self.over = False
+        self.jobs = [_Forked(self, i) for i in range(count)]
+        threading.Thread(target=self._follow, name="api-extraction-reports", daemon=True).start()
+
+    @classmethod
+    def start(cls, jobs: list[list[Any]], search: list[str], exclude: list[str] | None, *, cwd: Path, stderr: IO[bytes]) -> _Batch | None:
+        boot = _BOOT.format(paths=child_sys_path(exclude))
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-I", "-c", boot, "--batch", json.dumps(jobs), *search],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                cwd=str(cwd),
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            log.debug("the API extraction batch did not start: %s", exc)
+            return None
+        return cls(proc, len(jobs))
+
+    def _follow(self) -> None:
+        stdout = self.proc.stdout
+        try:
+            for raw in stdout if stdout is not None else ():
+                what, _, rest = raw.decode("ascii", "replace").strip().partition(" ")
+                index, _, value = rest.partition(" ")
+                if not (index.isdigit() and value.lstrip("-").isdigit()):
+                    continue
+                with self._cond:
+                    if what == "start":
+                        self.pids[int(index)] = int(value)
+                        if int(index) in self.killed:
+                            self._signal(int(value))
+                    elif what == "exit":
+                        self.codes[int(index)] = int(value)
+                    self._cond.notify_all()
+        except (OSError, ValueError):
+            log.debug("reading the API extraction reports failed", exc_info=True)
+        code = self.proc.wait()
+        with self._cond:
+            self.over = True
+            for index in range(len(self.jobs)):
+                self.codes.setdefault(index, code if code != 0 else 1)
+            self._cond.notify_all()
+
+    @staticmethod
+    def _signal(pid: int) -> None:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:  # already gone
+            pass
+
+    def kill(self, index: int) -> None:
+        with self._cond:
+            if index in self.codes:
+                return
+            self.killed.add(index)
+            pid = self.pids.get(index)
+        if pid is not None:
+            self._signal(pid)
+
+    def wait(self, index: int, timeout: float | None) -> int:
+        with self._cond:
+            if not self._cond.wait_for(lambda: index in self.codes, timeout):
+                raise subprocess.TimeoutExpired("api extraction", timeout or 0.0)
+            return self.codes[index]
+
+
+class _Forked:
+    """One job of a ``_Batch``, with ``Popen``'s ``poll``/``kill``/``wait``."""
+
+    def __init__(self, batch: _Batch, index: int) -> None:
+        self._batch = batch
+        self._index = index
+
+    def poll(self) -> int | None:
+        return self._batch.codes.get(self._index)
+
+    def kill(self) -> None:
+        self._batch.kill(self._index)
+
+    def wait(self, timeout: float | None = None) -> int:
+        return self._batch.wait(self._index, timeout)
+
+
 class ApiJob:
     """API docs being read: either already at hand (the cache) or running child processes.
 
@@ -93,12 +211,13 @@ class ApiJob:
     def __init__(self, db: ApiDB | None = None, error: str | None = None) -> None:
         self._db = db
         self.error = error
-        self._proc: subprocess.Popen[bytes] | None = None
+        self._proc: _Child | None = None
+        self._start_error: str | None = None
         self._stderr: IO[bytes] | None = None
         self._path: Path | None = None
         self._what = ""
         self._started = 0.0
-        self._quick: list[tuple[subprocess.Popen[bytes], Path]] = []
+        self._quick: list[tuple[_Child, Path]] = []
         self._quick_lock = threading.Lock()
         self._first: ApiDB | None = None
         self._seed: dict[str, Any] | None = None  # apifast's records, before any child is done
@@ -121,8 +240,37 @@ class ApiJob:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             return job._fail(f"cannot create the cache folder {path.parent}: {exc}")
-        for group in quick_groups():
-            quick_path = path.with_name(f"{path.stem}.quick{'' if group is None else group}.json")
+        quick_paths = [path.with_name(f"{path.stem}.quick{'' if group is None else group}.json") for group in quick_groups()]
+        try:
+            job._stderr = tempfile.TemporaryFile()  # a pipe could fill up while nobody reads it
+        except OSError as exc:
+            return job._fail(f"could not start the extraction: {exc}")
+        if can_fork():
+            batch = _Batch.start(
+                [*([str(q), -1 if g is None else g, 0] for g, q in zip(quick_groups(), quick_paths)), [str(path), None, FULL_NICENESS]],
+                search,
+                exclude,
+                cwd=path.parent,
+                stderr=job._stderr,
+            )
+            if batch is not None:
+                *quick, job._proc = batch.jobs
+                job._quick = list(zip(quick, quick_paths))
+        if job._proc is None:  # no fork here (Windows), or the batch did not start: one child each
+            job._start_children(path, search, exclude, quick_paths)
+        if job._proc is None:
+            job._close()
+            return job._fail(job._start_error or "could not start the extraction")
+        if job._quick:  # while those start: the parameter functions, read here in a few ms
+            try:
+                job._seed = read_parameter_functions(search)
+            except Exception:  # the children read them too
+                log.debug("reading the parameter functions failed", exc_info=True)
+        return job
+
+    def _start_children(self, path: Path, search: list[str], exclude: list[str] | None, quick_paths: list[Path]) -> None:
+        """The extractions as separate child processes (where ``os.fork`` is not available)."""
+        for group, quick_path in zip(quick_groups(), quick_paths):
             try:
                 # never the workspace folder as working directory (-I keeps it off sys.path anyway)
                 proc = subprocess.Popen(
@@ -135,25 +283,17 @@ class ApiJob:
             except (OSError, subprocess.SubprocessError) as exc:
                 log.debug("the first, partial API extraction did not start: %s", exc)
                 continue
-            job._quick.append((proc, quick_path))
-        if job._quick:  # while those start: the parameter functions, read here in a few ms
-            try:
-                job._seed = read_parameter_functions(search)
-            except Exception:  # the children read them too
-                log.debug("reading the parameter functions failed", exc_info=True)
+            self._quick.append((proc, quick_path))
         try:
-            job._stderr = tempfile.TemporaryFile()  # a pipe could fill up while nobody reads it
-            job._proc = subprocess.Popen(
+            self._proc = subprocess.Popen(
                 extraction_command(path, search, exclude, nice=FULL_NICENESS),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
-                stderr=job._stderr,
+                stderr=self._stderr,
                 cwd=str(path.parent),
             )
         except (OSError, subprocess.SubprocessError) as exc:
-            job._close()
-            return job._fail(f"could not start the extraction: {exc}")
-        return job
+            self._start_error = f"could not start the extraction: {exc}"
 
     def first(self, timeout: float = QUICK_TIMEOUT, on_part: Callable[[ApiDB], object] | None = None) -> ApiDB | None:
         """The first, partial API database (``None`` when there is none: the cache answered,
@@ -250,7 +390,7 @@ class ApiJob:
         finally:
             self._quick_lock.release()
 
-    def _full_result(self, proc: subprocess.Popen[bytes], timeout: float) -> ApiDB | None:
+    def _full_result(self, proc: _Child, timeout: float) -> ApiDB | None:
         try:
             try:
                 code = proc.wait(timeout=timeout)

@@ -49,9 +49,6 @@ def _slug(text: str | None) -> str:
     return "".join(c if c.isalnum() or c in ".-" else "_" for c in (text or "none"))
 
 
-#: how long the doc index waits for the first, partial API docs (they get the CPU first)
-FIRST_API_WAIT = 5.0
-
 #: distinct hovers kept (a few hundred per project in practice); all are dropped beyond it
 MAX_REMEMBERED_HOVERS = 4096
 
@@ -88,7 +85,10 @@ class Project:
         #: (the first, partial extraction on a cold cache) and the doc index are in, or the load
         #: ended without them
         self.ready = threading.Event()
-        self._when_ready: list[Callable[[], None]] = []
+        #: set once the topic search index is built too (right after ``ready`` on a first load)
+        self.search_ready = threading.Event()
+        self._waiting: dict[threading.Event, list[Callable[[], None]]] = {self.ready: [], self.search_ready: []}
+        self._first_api_done = False  # the first phase of a cold-cache API extraction is over
         # rendered hovers by what they depend on (symbol, options), for the current generation
         self._hovers: dict[tuple[Any, ...], str | None] = {}
         self._hovers_generation = -1
@@ -107,13 +107,15 @@ class Project:
 
         On a cold cache the API docs come in two phases (issue 12): the parameter functions
         read in-process (``apifast``) and the first, partial extractions of what ``fastapi``
-        exports (``apidb.extract_quick``, children) go in use as soon as each is read; the doc
-        index is built next, while the full extraction (a niced child) runs, and its docs
-        replace the first ones (a new ``generation`` each time). ``ready`` is set once the first
-        API docs and the doc index are in (requests waiting for the docs then run);
-        ``loaded`` when everything is. This thread
-        yields to requests between steps (``background.pause_point``)."""
+        exports (``apidb.extract_quick``, forked workers) go in use as soon as each is read,
+        while this thread builds the doc index; the full extraction (a niced worker) runs
+        meanwhile, and its docs replace the first ones (a new ``generation`` each time).
+        ``ready`` is set once the first API docs and the doc index are in (requests waiting
+        for the docs then run); ``search_ready`` once the topic search index is built too (on a
+        first load it comes after ``ready``: hovers and links do not need it); ``loaded`` when
+        everything is. This thread yields to requests between steps (``background.pause_point``)."""
         report = progress or (lambda message, fraction: None)
+        first_load = not self.ready.is_set()
         try:
             with background_work():
                 report("Finding the Python environment", 0.05)
@@ -129,15 +131,15 @@ class Project:
                     self._use_api(api.result() if api is not None else None, env, final=True)
                     self.api_error = api.error if api is not None else None
                 else:  # a cold cache: the first, partial docs go in use as soon as they are read
-                    first_done = threading.Event()
-                    threading.Thread(target=self._use_first_api, args=(api, env, first_done), name="first-api-docs", daemon=True).start()
-                    # the first hovers need these more than the doc index: the CPU is theirs
-                    first_done.wait(FIRST_API_WAIT)
+                    with self._lock:
+                        self._first_api_done = False
+                    threading.Thread(target=self._use_first_api, args=(api, env), name="first-api-docs", daemon=True).start()
                 report("Indexing documentation", 0.3)
-                self.docs = self._load_docs(env, report)
+                self.docs = self._load_docs(env, report, lazy_search=first_load)
                 with self._lock:
                     self.generation += 1
                 self._set_ready()
+                self._build_search()
                 if api is not None and api.running:
                     report(f"Reading FastAPI API docs ({env.describe()})", 0.95)
                     full = api.result()
@@ -153,7 +155,19 @@ class Project:
             log.exception("loading the FastAPI docs failed; continuing with what is available")
         finally:
             self._set_ready(force=True)
+            self._set(self.search_ready)
             self.loaded.set()
+
+    def _build_search(self) -> None:
+        """Build the topic search index of the doc index in use now (if it is not yet)."""
+        docs = self.docs
+        base = getattr(docs, "base", docs)
+        try:
+            if base is not None:
+                getattr(base, "search_index", None)
+        except Exception:  # search answers nothing; everything else keeps working
+            log.exception("building the docs search index failed")
+        self._set(self.search_ready)
 
     def _use_api(self, db: ApiDB | None, env: PythonEnv, *, final: bool) -> bool:
         """Put API docs of ``env`` in use (the first, partial ones only while the final ones are
@@ -169,18 +183,18 @@ class Project:
             self.modules.invalidate()
         return True
 
-    def _use_first_api(self, api: ApiJob, env: PythonEnv, done: threading.Event) -> None:
+    def _use_first_api(self, api: ApiJob, env: PythonEnv) -> None:
         """(A thread) the first, partial API docs in use as soon as they are read."""
         try:
             db = api.first(on_part=lambda part: self._use_api(part, env, final=False))
             if db is not None and self._use_api(db, env, final=False):
                 log.info("first API docs in use (%d objects); the rest follows", len(db))
             if db is not None:  # else ready once the full extraction is in (load() sets it)
+                with self._lock:
+                    self._first_api_done = True
                 self._set_ready()
         except Exception:  # the full extraction still comes
             log.exception("the first API docs could not be used")
-        finally:
-            done.set()
 
     def _load_api(self, env: PythonEnv) -> ApiDB | None:
         """The API docs of the environment's fastapi/starlette (cached, or extracted now)."""
@@ -209,7 +223,7 @@ class Project:
                 return ApiJob.done(ApiDB(payload))
         search = sorted({str(Path(d).parent) for d in (env.fastapi_dir, env.starlette_dir) if d})
         return ApiJob.start(path, search, env.describe(), exclude=[os.getcwd(), *self.roots])
-    def _load_docs(self, env: PythonEnv, report: Progress) -> Any:
+    def _load_docs(self, env: PythonEnv, report: Progress, *, lazy_search: bool = False) -> Any:
         try:
             from .docs.index import build_index
         except ImportError as exc:  # pragma: no cover - part of the package
@@ -222,6 +236,7 @@ class Project:
             installed_skill=skill,
             cache_dir=str(cache_dir()),
             progress=lambda message, fraction: report(message, 0.5 + 0.5 * fraction),
+            lazy_search=lazy_search,
         ))
 
     @property
@@ -250,23 +265,33 @@ class Project:
                 self.ready.wait(timeout=timeout)
         return self.docs
 
-    def when_ready(self, callback: Callable[[], None]) -> None:
-        """Call ``callback()`` once requests can be answered in full (``ready``): now if they
-        can (any thread), else from the loading thread when they can."""
+    def when_ready(self, callback: Callable[[], None], *, search: bool = False) -> None:
+        """Call ``callback()`` once requests can be answered in full (``ready``; with
+        ``search``: ``search_ready``): now if they can (any thread), else from the loading
+        thread when they can."""
+        event = self.search_ready if search else self.ready
         with self._lock:
-            if not self.ready.is_set():
-                self._when_ready.append(callback)
+            if not event.is_set():
+                self._waiting[event].append(callback)
                 return
         callback()
 
     def _set_ready(self, force: bool = False) -> None:
-        """Set ``ready`` when the API docs (or none to read) and the doc index are in, or at the
-        end of a load whatever it got (``force``), and run the callbacks waiting for it."""
+        """Set ``ready`` when the first API docs (or none to read) and the doc index are in, or
+        at the end of a load whatever it got (``force``)."""
         with self._lock:
-            if self.ready.is_set() or not (force or (self.db is not None and self.docs is not None)):
+            api_in = self.db is not None and (self._api_final or self._first_api_done)
+            if not (force or (api_in and self.docs is not None)):
                 return
-            self.ready.set()
-            callbacks, self._when_ready = self._when_ready, []
+        self._set(self.ready)
+
+    def _set(self, event: threading.Event) -> None:
+        """Set ``event`` and run the callbacks waiting for it."""
+        with self._lock:
+            if event.is_set():
+                return
+            event.set()
+            callbacks, self._waiting[event] = self._waiting[event], []
         for callback in callbacks:
             try:
                 callback()

@@ -98,7 +98,7 @@ def search_docs(ls: FastAPIDocsServer, args: Any) -> list[dict[str, Any]]:
 def register(server: FastAPIDocsServer) -> None:
     # both wait (asynchronously) for a first load of the docs still under way
     @server.command(SEARCH_DOCS)
-    @needs_docs()
+    @needs_docs(search=True)
     def _search(ls: FastAPIDocsServer, *args) -> list[dict[str, Any]]:
         return search_docs(ls, _unwrap(args))
 

@@ -316,7 +316,7 @@ def _section_for(view: Any, entry: tuple[str, int, str, str]) -> Section:
 
 def _english_words(base: Any, query: str) -> bool:
     """Are all the query's words in the English index's vocabulary (or can we not tell)?"""
-    postings = getattr(getattr(base, "_search", None), "postings", None)
+    postings = getattr(getattr(base, "search_index", None), "postings", None)
     if not isinstance(postings, dict):
         return True
     english = terms(query)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -59,11 +60,18 @@ class DocIndex:
         sources: list[SourceInfo],
         search_index: SearchIndex | None = None,
         notes: dict[str, SymbolNote] | None = None,
+        *,
+        lazy_search: bool = False,
+        on_search_built: Callable[[SearchIndex], None] | None = None,
     ) -> None:
         self.sections: list[Section] = sections
         self.notes: dict[str, SymbolNote] = notes or {}
         self.sources: list[SourceInfo] = sources
-        self._search = search_index if search_index is not None else SearchIndex(sections)
+        self._search_lock = threading.Lock()
+        self._on_search_built = on_search_built
+        self._search: SearchIndex | None = search_index
+        if search_index is None and not lazy_search:
+            self._built(SearchIndex(sections))
         self._pos: dict[str, int] = {}
         self._by_url: dict[str, list[int]] = {}
         self._by_symbol: dict[str, list[int]] = {}
@@ -74,6 +82,27 @@ class DocIndex:
             self._by_page.setdefault(s.page_url, []).append(i)
             for sym in s.symbols:
                 self._by_symbol.setdefault(sym, []).append(i)
+
+    def _built(self, search_index: SearchIndex) -> SearchIndex:
+        self._search = search_index
+        if self._on_search_built is not None:
+            callback, self._on_search_built = self._on_search_built, None
+            try:
+                callback(search_index)
+            except Exception:
+                log.exception("docs: storing the search index failed")
+        return search_index
+
+    @property
+    def search_index(self) -> SearchIndex:
+        """The topic search index, built now if it is not yet (``lazy_search``: hovers and
+        links do not need it, so the first ones do not wait for it; ``Project`` builds it
+        right after, on its loading thread)."""
+        found = self._search
+        if found is not None:
+            return found
+        with self._search_lock:
+            return self._search if self._search is not None else self._built(SearchIndex(self.sections))
 
     # ------------------------------------------------------------------ lookups
 
@@ -256,7 +285,7 @@ class DocIndex:
     def search(self, query: str, limit: int = 10) -> list[SearchHit]:
         if not isinstance(query, str):
             return []
-        return self._search.search(self.sections, query, max(0, min(int(limit), _MAX_SEARCH_LIMIT)))
+        return self.search_index.search(self.sections, query, max(0, min(int(limit), _MAX_SEARCH_LIMIT)))
 
 
 # ---------------------------------------------------------------------- the searchDocs command
@@ -428,11 +457,14 @@ def build_index(
     installed_skill: str | None = None,
     cache_dir: str | None = None,
     progress: Callable[[str, float], None] | None = None,
+    lazy_search: bool = False,
 ) -> DocIndex:
     """Load every documentation source into a ``DocIndex``. Never raises for bad sources.
 
     ``cache_dir``: ``None`` uses the user cache folder (platformdirs), ``""`` disables caching.
     ``progress(message, fraction)`` is called a few times with fraction 0..1.
+    ``lazy_search``: the topic search index is built when first needed (``DocIndex.search_index``),
+    and the on-disk cache is written then.
     """
     t0 = time.perf_counter()
 
@@ -500,16 +532,19 @@ def build_index(
     if catalog:
         sections = link_website_pages(sections)
     sections = _dedupe_ids(sections)
-    report("Indexing FastAPI documentation for search", 0.85)
-    search_index = SearchIndex(sections)
-    store(
-        folder,
-        "index",
-        index_key,
-        {"sections": pack_sections(sections), "sources": [dataclasses.astuple(s) for s in sources], "search": search_index},
-    )
+    packed_sources = [dataclasses.astuple(s) for s in sources]
     sources.extend(refused)
+
+    def remember(search_index: SearchIndex) -> None:
+        store(folder, "index", index_key, {"sections": pack_sections(sections), "sources": packed_sources, "search": search_index})
+
+    if lazy_search:
+        log.info("docs: %d sections from %d sources in %.0f ms (search index next)", len(sections), len(sources), (time.perf_counter() - t0) * 1000)
+        report("FastAPI documentation ready", 1.0)
+        return DocIndex(sections, sources, None, notes, lazy_search=True, on_search_built=remember)
+    report("Indexing FastAPI documentation for search", 0.85)
+    index = DocIndex(sections, sources, None, notes, on_search_built=remember)
     log.info("docs: %d sections from %d sources in %.0f ms", len(sections), len(sources), (time.perf_counter() - t0) * 1000)
     report("FastAPI documentation ready", 1.0)
-    return DocIndex(sections, sources, search_index, notes)
+    return index
 
