@@ -16,11 +16,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from . import tomlfast
+
 if sys.version_info >= (3, 11):
-    import tomllib
     from importlib.resources.abc import Traversable
 else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # pyright: ignore[reportMissingImports]
     from importlib.abc import Traversable
 
 from ..digest import hasher
@@ -189,8 +189,8 @@ def _page_sections(page: dict[str, Any], origin: str) -> list[Section]:
 def parse_catalog_text(text: str, origin: str = "<catalog>") -> list[Section]:
     """Sections of one catalog file's text. Never raises: problems are logged."""
     try:
-        data = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, ValueError, RecursionError) as exc:
+        data = tomlfast.loads(text)
+    except (tomlfast.TOMLDecodeError, ValueError, RecursionError) as exc:
         log.warning("catalog %s: not valid TOML (%s); file skipped", origin, exc)
         return []
     pages = data.get("pages", [])

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .catalog import MAX_SUMMARY, catalog_files, tomllib  # tomllib, or tomli on Python 3.10
+from . import tomlfast
+from .catalog import MAX_SUMMARY, catalog_files
 from .text import SITE_ROOT
 
 log = logging.getLogger(__name__)
@@ -64,8 +65,8 @@ def parse_notes(text: str, origin: str = "<catalog>") -> dict[str, SymbolNote]:
     if "[[symbols]]" not in text:
         return {}
     try:
-        data = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, ValueError) as exc:
+        data = tomlfast.loads(text)
+    except (tomlfast.TOMLDecodeError, ValueError) as exc:
         log.warning("catalog %s: not valid TOML (%s); symbol notes skipped", origin, exc)
         return {}
     entries = data.get("symbols", [])
