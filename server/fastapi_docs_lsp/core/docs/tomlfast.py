@@ -45,23 +45,23 @@ def loads(text: str) -> dict[str, Any]:
         return tomllib.loads(text)
 
 
-def _value(raw: str) -> Any:
+def _checked(raw: str) -> str:
+    """``raw`` if JSON reads it as TOML does."""
     if raw[0] == "[" and not _STRING_ARRAY.fullmatch(raw):
         raise _Unsure(raw)
     if "\\u" in raw and _SURROGATE_ESCAPE.search(raw):
         raise _Unsure(raw)  # TOML refuses escaped surrogates; JSON reads them
     if raw[0] == "+" or raw.startswith("-0"):
         raise _Unsure(raw)  # TOML's, not JSON's
-    try:
-        return json.loads(raw)
-    except ValueError as exc:  # not expected after the patterns above: tomllib decides
-        raise _Unsure(raw) from exc
+    return raw
 
 
 def _loads_subset(text: str) -> dict[str, Any]:
     root: dict[str, Any] = {}
     table = root
     arrays: set[int] = set()  # the arrays of tables made by ``[[x]]`` headers (not values)
+    slots: list[tuple[dict[str, Any], str]] = []  # where each value goes, in order
+    raws: list[str] = []  # the values, as written (JSON too), read all at once at the end
     for line in text.split("\n"):
         line = line.rstrip("\r").strip(" \t")
         if not line:
@@ -81,11 +81,11 @@ def _loads_subset(text: str) -> dict[str, Any]:
                 if not isinstance(parent, list) or id(parent) not in arrays or not parent:
                     raise _Unsure(line)
                 owner, name = parent[-1], sub
-            array = owner.get(name)
-            if array is None:
-                array = owner[name] = []
-                arrays.add(id(array))
-            elif id(array) not in arrays:
+            if name not in owner:
+                owner[name] = []
+                arrays.add(id(owner[name]))
+            array = owner[name]
+            if id(array) not in arrays or not isinstance(array, list):
                 raise _Unsure(line)  # a key that is not an array of tables: tomllib says why
             table = {}
             array.append(table)
@@ -93,5 +93,14 @@ def _loads_subset(text: str) -> dict[str, Any]:
         pair = _KEY_VALUE.fullmatch(line)
         if pair is None or pair.group(1) in table:
             raise _Unsure(line)
-        table[pair.group(1)] = _value(pair.group(2))
+        key = pair.group(1)
+        table[key] = None  # taken (a second one is a TOML error)
+        slots.append((table, key))
+        raws.append(_checked(pair.group(2)))
+    try:
+        values = json.loads("[" + ",".join(raws) + "]")
+    except ValueError as exc:  # not expected after the patterns above: tomllib decides
+        raise _Unsure(str(exc)) from exc
+    for (owner, key), value in zip(slots, values):
+        owner[key] = value
     return root
