@@ -194,6 +194,12 @@ def _without_tls() -> None:
 
 def serve(args: argparse.Namespace) -> int:
     _without_tls()
+    from .core.apijob import prestart
+    from .core.files import cache_dir
+
+    # on a first start, the API extraction child gets ready (griffe imported) while the server
+    # imports its own modules: the first hover does not wait for that
+    prestart(cache_dir(), exclude=[os.getcwd()])
     from .server import create_server
 
     server = create_server()

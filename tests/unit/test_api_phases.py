@@ -187,14 +187,37 @@ def test_a_batch_that_fails_before_forking_reports_each_job_with_its_exit_code(t
     (site / "fastapi").mkdir(parents=True)
     (site / "fastapi" / "__init__.py").write_text("")
     os.mkfifo(site / "fastapi" / "evil.py")  # a refused install: the batch stops before forking
-    with open(tmp_path / "stderr", "w+b") as err:
-        batch = apijob._Batch.start([[str(tmp_path / "a.json"), 0, 0], [str(tmp_path / "b.json"), None, 0]], [str(site)], None, cwd=tmp_path, stderr=err)
-        assert batch is not None
-        codes = [job.wait(timeout=60) for job in batch.jobs]
-        err.seek(0)
-        said = err.read().decode()
+    batch = apijob._Batch.start([[str(tmp_path / "a.json"), 0, 0], [str(tmp_path / "b.json"), None, 0]], [str(site)], None, cwd=tmp_path)
+    assert batch is not None
+    codes = [job.wait(timeout=60) for job in batch.jobs]
+    batch.stderr.seek(0)
+    said = batch.stderr.read().decode()
+    batch.stderr.close()
     assert codes == [3, 3] and not batch.pids
     assert "evil.py is not a regular file" in said
+
+
+def test_the_child_started_ahead_takes_the_jobs_or_goes_away(tmp_path: Path, full: dict[str, Any]) -> None:
+    from fastapi_docs_lsp.core import apijob
+
+    if not apijob.can_fork():
+        pytest.skip("no os.fork here")
+    cache = tmp_path / "cache"
+    assert apijob.prestart(cache)
+    spare = apijob._spare
+    assert spare is not None
+    job = ApiJob.start(cache / "api-test.json", _search_paths(), "test")
+    assert isinstance(job._proc, apijob._Forked) and job._proc._batch.proc is spare[0] and apijob._spare is None
+    final = job.result()
+    assert final is not None and len(final) == len(full["objects"])
+    # a cache with API docs in it: nothing started ahead
+    assert not apijob.prestart(cache)
+    # one started ahead and not needed (the cache answered) exits when sent away
+    assert apijob.prestart(tmp_path / "other")
+    spare = apijob._spare
+    assert spare is not None
+    apijob.release_spare()
+    assert spare[0].wait(timeout=30) == 0 and apijob._spare is None
 
 
 def test_project_uses_the_first_docs_then_the_full_ones_and_then_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, full: dict[str, Any]) -> None:

@@ -936,9 +936,6 @@ def _batch(jobs: list[Any], paths: list[str]) -> int:
     process has no threads when it forks. It reports on stdout, one line each: ``start I PID``
     when job ``I`` runs, ``exit I CODE`` when it is over (``ApiJob`` reads them).
     Quick workers write nothing to stderr (the full extraction reports the problems)."""
-    import griffe  # noqa: F401 - imported before forking: the point of the batch
-    import griffe_typingdoc  # noqa: F401
-
     running: dict[int, int] = {}
     for index, (out, group, nice) in enumerate(jobs):
         pid = os.fork()  # pyright: ignore[reportAttributeAccessIssue] - only where os.fork exists (ApiJob checks)
@@ -974,8 +971,10 @@ def _batch(jobs: list[Any], paths: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Child-process entry point: ``python -m fastapi_docs_lsp.core.apidb [--quick] OUT SEARCH_PATH...``
-    (``--quick``: the first, partial payload of ``extract_quick``), or
-    ``... --batch JOBS_JSON SEARCH_PATH...`` (several, forked: ``_batch``)."""
+    (``--quick``: the first, partial payload of ``extract_quick``), or ``... --batch`` (several,
+    forked: ``_batch``), which imports griffe, then reads ``{"jobs": [...], "search": [...]}``
+    as one line on stdin (nothing: it exits). It may start before the server knows what to
+    read (``apijob.prestart``)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     batch: list[Any] | None = None
@@ -985,8 +984,15 @@ def main(argv: list[str] | None = None) -> int:
         option, argv = argv[0], argv[1:]
         if option.startswith("--quick="):
             group = int(option.split("=", 1)[1])
-    elif argv[:1] == ["--batch"] and len(argv) >= 2:
-        batch, argv = json.loads(argv[1]), ["-", *argv[2:]]
+    elif argv[:1] == ["--batch"]:
+        import griffe  # noqa: F401 - before the jobs are known (and before forking): the point of the batch
+        import griffe_typingdoc  # noqa: F401
+
+        line = sys.stdin.readline()
+        if not line.strip():
+            return 0  # not needed after all
+        spec = json.loads(line)
+        batch, argv = list(spec["jobs"]), ["-", *spec["search"]]
     if not argv:
         print("usage: python -m fastapi_docs_lsp.core.apidb [--quick[=GROUP]] OUT.json SEARCH_PATH...", file=sys.stderr)
         return 2

@@ -102,6 +102,101 @@ class _Child(Protocol):
     def wait(self, timeout: float | None = None) -> int: ...
 
 
+def _spawn(paths: list[str], cwd: Path) -> tuple[subprocess.Popen[bytes], IO[bytes]] | None:
+    """A new batch child (``apidb --batch``), waiting for its jobs on stdin."""
+    try:
+        stderr = tempfile.TemporaryFile()  # a pipe could fill up while nobody reads it
+    except OSError as exc:
+        log.debug("no temporary file for the API extraction: %s", exc)
+        return None
+    try:
+        cwd.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-I", "-c", _BOOT.format(paths=paths), "--batch"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            cwd=str(cwd),  # never the workspace folder (-I keeps it off sys.path anyway)
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.debug("the API extraction batch did not start: %s", exc)
+        stderr.close()
+        return None
+    return proc, stderr
+
+
+_spare_lock = threading.Lock()
+_spare: tuple[subprocess.Popen[bytes], IO[bytes], list[str]] | None = None
+
+
+def prestart(cache: Path, exclude: list[str] | None = None) -> bool:
+    """Start the extraction child ahead, while the server itself starts (its interpreter and
+    griffe's import then cost nothing on the first hover's path): only where it forks, and
+    only when ``cache`` holds no API docs at all (a first start; later starts read the cache,
+    and a child started for nothing would only take CPU). True if one was started."""
+    global _spare
+    if not can_fork():
+        return False
+    try:
+        if any(cache.glob("api-*.json")):
+            return False
+    except OSError:
+        return False
+    paths = child_sys_path(exclude)
+    started = _spawn(paths, cache)
+    if started is None:
+        return False
+    with _spare_lock:
+        old, _spare = _spare, (*started, paths)
+    if old is not None:
+        _dismiss(old[0], old[1])
+    return True
+
+
+def _take_spare(paths: list[str]) -> tuple[subprocess.Popen[bytes], IO[bytes]] | None:
+    """The pre-started child, if it is still waiting and was started with the import path
+    ``paths`` (else it is sent away)."""
+    global _spare
+    with _spare_lock:
+        spare, _spare = _spare, None
+    if spare is None:
+        return None
+    proc, stderr, spare_paths = spare
+    if proc.poll() is None and spare_paths == paths:
+        return proc, stderr
+    _dismiss(proc, stderr)
+    return None
+
+
+def release_spare() -> None:
+    """Send the pre-started child away (the cache answered, or the server is exiting)."""
+    global _spare
+    with _spare_lock:
+        spare, _spare = _spare, None
+    if spare is not None:
+        _dismiss(spare[0], spare[1])
+
+
+def _dismiss(proc: subprocess.Popen[bytes], stderr: IO[bytes]) -> None:
+    """An unused batch child: its stdin closed, it exits on its own (``apidb.main``)."""
+    try:
+        if proc.stdin is not None:
+            proc.stdin.close()
+    except OSError:
+        proc.kill()
+    threading.Thread(target=_reap, args=(proc, stderr), name="api-extraction-reap", daemon=True).start()
+
+
+def _reap(proc: subprocess.Popen[bytes], stderr: IO[bytes]) -> None:
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    finally:
+        stderr.close()
+
+
 class _Batch:
     """One child that imports griffe once and forks a worker per extraction (``apidb --batch``).
 
@@ -110,8 +205,9 @@ class _Batch:
     (it failed before forking: a refused install, a broken import) ends with the child's own
     exit code."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], count: int) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes], count: int, stderr: IO[bytes]) -> None:
         self.proc = proc
+        self.stderr = stderr
         self._cond = threading.Condition()
         self.pids: dict[int, int] = {}
         self.codes: dict[int, int] = {}
@@ -121,20 +217,28 @@ class _Batch:
         threading.Thread(target=self._follow, name="api-extraction-reports", daemon=True).start()
 
     @classmethod
-    def start(cls, jobs: list[list[Any]], search: list[str], exclude: list[str] | None, *, cwd: Path, stderr: IO[bytes]) -> _Batch | None:
-        boot = _BOOT.format(paths=child_sys_path(exclude))
-        try:
-            proc = subprocess.Popen(
-                [sys.executable, "-I", "-c", boot, "--batch", json.dumps(jobs), *search],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                cwd=str(cwd),
-            )
-        except (OSError, subprocess.SubprocessError) as exc:
-            log.debug("the API extraction batch did not start: %s", exc)
+    def start(cls, jobs: list[list[Any]], search: list[str], exclude: list[str] | None, *, cwd: Path) -> _Batch | None:
+        """Run ``jobs`` in the pre-started batch child when it fits, else in a new one. The
+        child's stderr is a temporary file (``stderr``; the full extraction's problems)."""
+        paths = child_sys_path(exclude)
+        spare = _take_spare(paths)
+        started = spare or _spawn(paths, cwd)
+        if started is None:
             return None
-        return cls(proc, len(jobs))
+        proc, stderr = started
+        try:
+            assert proc.stdin is not None
+            proc.stdin.write(json.dumps({"jobs": jobs, "search": search}).encode() + b"\n")
+            proc.stdin.close()
+        except (OSError, ValueError) as exc:
+            log.debug("the API extraction batch did not take its jobs: %s", exc)
+            proc.kill()
+            proc.wait()
+            stderr.close()
+            return None
+        if spare is not None:
+            log.debug("the API extraction runs in the child started ahead")
+        return cls(proc, len(jobs), stderr)
 
     def _follow(self) -> None:
         stdout = self.proc.stdout
@@ -241,22 +345,22 @@ class ApiJob:
         except OSError as exc:
             return job._fail(f"cannot create the cache folder {path.parent}: {exc}")
         quick_paths = [path.with_name(f"{path.stem}.quick{'' if group is None else group}.json") for group in quick_groups()]
-        try:
-            job._stderr = tempfile.TemporaryFile()  # a pipe could fill up while nobody reads it
-        except OSError as exc:
-            return job._fail(f"could not start the extraction: {exc}")
         if can_fork():
             batch = _Batch.start(
                 [*([str(q), -1 if g is None else g, 0] for g, q in zip(quick_groups(), quick_paths)), [str(path), None, FULL_NICENESS]],
                 search,
                 exclude,
                 cwd=path.parent,
-                stderr=job._stderr,
             )
             if batch is not None:
                 *quick, job._proc = batch.jobs
                 job._quick = list(zip(quick, quick_paths))
+                job._stderr = batch.stderr
         if job._proc is None:  # no fork here (Windows), or the batch did not start: one child each
+            try:
+                job._stderr = tempfile.TemporaryFile()  # a pipe could fill up while nobody reads it
+            except OSError as exc:
+                return job._fail(f"could not start the extraction: {exc}")
             job._start_children(path, search, exclude, quick_paths)
         if job._proc is None:
             job._close()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+from pathlib import Path
 from collections.abc import Callable
 from typing import BinaryIO
 
@@ -142,3 +143,16 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], o
         except OSError:
             pass
         raise
+
+
+def cache_dir() -> Path:
+    """The server's cache folder: ``FASTAPI_DOCS_LSP_CACHE_DIR``, else the user cache folder."""
+    override = os.environ.get("FASTAPI_DOCS_LSP_CACHE_DIR")
+    if override:
+        return Path(override)
+    try:
+        from platformdirs import user_cache_dir
+
+        return Path(user_cache_dir("fastapi-docs-lsp", appauthor=False))
+    except ImportError:  # pragma: no cover - platformdirs is a dependency
+        return Path.home() / ".cache" / "fastapi-docs-lsp"

@@ -21,28 +21,17 @@ from collections.abc import Callable
 from ..settings import Settings
 from .analysis import ModuleAnalysis, Occurrence, analyze
 from .apidb import SCHEMA_VERSION, ApiDB, load_payload
-from .apijob import ApiJob
+from .apijob import ApiJob, release_spare
 from .background import background_work
 from .callsite import CallArgs, call_arguments
 from .env import PythonEnv, find_environment, packages_digest
+from .files import cache_dir
 from .render import HoverOptions, Link, best_link, render_hover
 from .workspace import WorkspaceModules, is_package_file, read_file_text
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, float], None]
-
-
-def cache_dir() -> Path:
-    override = os.environ.get("FASTAPI_DOCS_LSP_CACHE_DIR")
-    if override:
-        return Path(override)
-    try:
-        from platformdirs import user_cache_dir
-
-        return Path(user_cache_dir("fastapi-docs-lsp", appauthor=False))
-    except ImportError:  # pragma: no cover - platformdirs is a dependency
-        return Path.home() / ".cache" / "fastapi-docs-lsp"
 
 
 def _slug(text: str | None) -> str:
@@ -127,6 +116,7 @@ class Project:
                 self._api_final = False
                 report(f"Reading FastAPI API docs ({env.describe()})", 0.15)
                 api = self._start_api(env)
+                release_spare()  # the extraction child started ahead, if the cache answered
                 if api is None or not api.running:  # from the cache (or none): in use at once
                     self._use_api(api.result() if api is not None else None, env, final=True)
                     self.api_error = api.error if api is not None else None
