@@ -133,6 +133,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     cold: list[float] = []
+    cold_start: list[float] = []  # from the server process's start
     warm: list[float] = []
     cold_get: list[float] = []
     warm_get: list[float] = []
@@ -143,8 +144,9 @@ def main() -> int:
         (root / "main.py").write_text(SOURCE)
         for n in range(args.rounds):
             cache = Path(tmp) / f"cache-{n}"
-            seconds, _, get = first_hover(cache, root)
+            seconds, since_start, get = first_hover(cache, root)
             cold.append(seconds)
+            cold_start.append(since_start)
             cold_get.append(get)
             # the first useful hover may come from the first, partial API docs: the full
             # extraction (which fills the cache) can outlive that server
@@ -157,6 +159,7 @@ def main() -> int:
     print(f"first useful hover after didOpen ({args.rounds} rounds, load average {load:.1f}):")
     print(f"  cold cache  median {statistics.median(cold) * 1000:7.0f} ms   min {min(cold) * 1000:7.0f} ms   (target <= 1500)")
     print(f"  warm cache  median {statistics.median(warm) * 1000:7.0f} ms   min {min(warm) * 1000:7.0f} ms   (target <=  300)")
+    print(f"  cold cache, from the server's start (initialize included): median {statistics.median(cold_start) * 1000:7.0f} ms")
     print(f"  @app.get: cold median {statistics.median(cold_get) * 1000:7.0f} ms   warm median {statistics.median(warm_get) * 1000:7.0f} ms")
     walls, cpus = zip(*extraction)
     print(f"  API extraction child alone: wall median {statistics.median(walls) * 1000:.0f} ms, CPU median {statistics.median(cpus) * 1000:.0f} ms")
