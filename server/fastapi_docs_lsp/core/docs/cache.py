@@ -26,12 +26,6 @@ _MAGIC = b"FADLC1\n"
 SECTION_SHAPE = ",".join(f.name for f in fields(Section))
 
 
-def default_cache_dir() -> Path:
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("fastapi-docs-lsp", appauthor=False))
-
-
 def make_key(*parts: Any) -> str:
     return hexdigest(repr((CACHE_FORMAT, SECTION_SHAPE, parts)))
 

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .cache import default_cache_dir, load, make_key, pack_sections, store, unpack_sections
+from ..files import cache_dir as default_cache_dir
+from .cache import load, make_key, pack_sections, store, unpack_sections
 from .catalog import TitleMap, catalog_fingerprint, load_catalog
 from .model import Section
 from .notes import SymbolNote, load_notes

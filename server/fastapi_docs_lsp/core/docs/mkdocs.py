@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..background import pause_point
-from .files import is_within, read_text, safe_resolve, walk_files
+from .folders import is_within, read_text, safe_resolve, walk_files
 from .markdown import normalize_source, parse_front_matter, top_level_blocks
 from .model import CATEGORY_TITLES, Section
 from .sections import PageBuilder

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..background import pause_point
 from .catalog import TitleMap
-from .files import read_text, safe_resolve, walk_files
+from .folders import read_text, safe_resolve, walk_files
 from .markdown import Block, normalize_source, parse_front_matter, top_level_blocks
 from .model import CATEGORY_TITLES, Section
 from .sections import PageBuilder

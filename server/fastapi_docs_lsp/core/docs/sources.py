@@ -15,7 +15,7 @@ from .cache import entry_name, load, make_key, pack_sections, store, unpack_sect
 from .mkdocs import PARSER_VERSION as MKDOCS_PARSER_VERSION, DocsTree, parse_mkdocs_tree, resolve_tree, tree_files
 from .skill import PARSER_VERSION as SKILL_PARSER_VERSION, find_skill_file, is_scraped, parse_skill_folder, skill_files
 from .catalog import TitleMap
-from .files import file_stats, read_text, safe_resolve, walk_files
+from .folders import file_stats, read_text, safe_resolve, walk_files
 from .model import Section
 
 log = logging.getLogger(__name__)
