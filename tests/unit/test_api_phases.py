@@ -161,6 +161,18 @@ def test_the_child_processes_give_the_first_then_the_full_docs_and_the_cache_is_
     assert job.first() is first  # asked again: the same, at once
 
 
+def test_on_one_core_a_single_first_phase_worker_reads_every_group(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parts: list[dict[str, Any]]) -> None:
+    from fastapi_docs_lsp.core import apijob
+
+    monkeypatch.setattr(apijob.os, "cpu_count", lambda: 1)
+    assert apijob.quick_groups() == [None]
+    job = ApiJob.start(tmp_path / "api-one.json", _search_paths(), "test")
+    first = job.first()
+    merged = apidb.merge_quick(parts)
+    assert first is not None and merged is not None and len(first) == len(merged["objects"])
+    assert job.result() is not None and job.error is None
+
+
 def test_a_stopped_forked_extraction_is_an_error_and_its_batch_ends(tmp_path: Path) -> None:
     from fastapi_docs_lsp.core import apijob
 
