@@ -339,3 +339,117 @@ def test_module_qualified_settings_factories_and_two_includes(tmp_path: Path):
         ["GET /api/things/{thing_id}"],
         ["GET /v2/things/{thing_id}"],
     ]
+
+
+# --------------------------------------------------------------------------------------
+# incremental reading (the previous version's chunks reused) == reading from scratch
+
+
+def _routes_view(found) -> tuple:
+    routes = [
+        (r.methods, r.path, r.path_text, r.owner.key, r.owner.name, r.function, r.kind, r.decorator, r.path_span, r.name_span,
+         r.def_span, r.block, r.order, r.repaired, r.offset, r.other_decorators, r.include_prefix, r.call_path, r.func_path,
+         r.chunk.start_line if r.chunk is not None else None)
+        for r in found.routes
+    ]
+    owners = [
+        (o.key, o.name, o.kind, o.cls, o.local, o.module_level, o.span, o.prefix, o.prefix_known, o.prefix_pattern, o.call_offset, o.call_path)
+        for o in found.owners
+    ]
+    includes = [(i.owner.name if i.owner else None, i.arg_text, i.prefix, i.span, i.offset, i.kind, i.prefix_pattern) for i in found.includes]
+    return routes, owners, includes, found.references, found.loaded_names
+
+
+def _facts_view(facts) -> tuple:
+    return (
+        facts.calls, facts.client_fixtures, list(facts.strings.items()), list(facts.classes.items()),
+        list(facts.instances.items()), list(facts.returns.items()), list(facts.imports.items()), list(facts.modules.items()),
+    )
+
+
+_SNIPPETS = [
+    "",
+    "# a comment",
+    "client = TestClient(app)",
+    "other = client",
+    "from fastapi.testclient import TestClient",
+    "import httpx",
+    "from app.main import app",
+    "PREFIX = '/api'",
+    "def test_x(client):",
+    "    client.get(f'{PREFIX}/items/1')",
+    "    r = client.post('/users/')",
+    "    self.client = TestClient(app)",
+    "class TestThing:",
+    "    def setup_method(self):",
+    "    def test_y(self):",
+    "        self.client.get('/health')",
+    "@pytest.fixture",
+    "def c():",
+    "    return TestClient(app)",
+    "    with TestClient(app) as tc:",
+    "        tc.delete('/api/v1/internal/admin/cache')",
+    "router = APIRouter(prefix='/x')",
+    "@router.get('/{item_id}')",
+    "def read(item_id: int): ...",
+    "app.include_router(router, prefix=settings.API_V1_STR)",
+    "if True:",
+    "    pass",
+    "x = (",
+    '"""',
+]
+
+
+_HEADERS = ["from fastapi.testclient import TestClient", "client = TestClient(app)", "import fastapi.testclient as ftc", "client = ftc.TestClient(app)"]
+_BLOCKS = [
+    "class TestSelf:\n    def setup_method(self):\n        self.client = TestClient(app)\n\n    def test_it(self):\n        self.client.get('/health')",
+    "class TestOther:\n    def test_more(self):\n        self.client.get('/api/v1/profile')\n        client.get('/legacy/ping')",
+]
+
+
+def _edit(lines: list[str], rnd) -> None:
+    op = rnd.randrange(7)
+    at = rnd.randrange(len(lines) + 1)
+    if op == 5:  # what other chunks read: the imports and the module's clients
+        if rnd.random() < 0.5 and lines:
+            del lines[rnd.randrange(min(4, len(lines)))]
+        else:
+            lines.insert(rnd.randrange(min(4, len(lines)) + 1), rnd.choice(_HEADERS))
+    elif op == 6:
+        lines[at:at] = ["", *rnd.choice(_BLOCKS).split("\n"), ""]
+    elif op == 0 or not lines:
+        lines.insert(at, rnd.choice(_SNIPPETS))
+    elif op == 1:
+        del lines[min(at, len(lines) - 1)]
+    elif op == 2:
+        row = min(at, len(lines) - 1)
+        text = lines[row]
+        col = rnd.randrange(len(text) + 1)
+        lines[row] = text[:col] + rnd.choice(["(", ")", '"', " ", "x", "/", "{", "é", "😀"]) + text[col + 1 :]
+    elif op == 3:
+        row = min(at, len(lines) - 1)
+        lines.insert(row, lines[row])  # a duplicate: two chunks with the same text
+    else:
+        lines[:] = lines[at:] + lines[:at]  # chunks move
+
+
+@pytest.mark.parametrize(
+    "rel", ["tests/test_api.py", "tests/conftest.py", "app/api/routes/users.py", "app/api/main.py", "app/core/config.py", "app/main.py"]
+)
+def test_incremental_reading_equals_reading_from_scratch(rel: str):
+    import random
+
+    from fastapi_docs_lsp.core.routes import extract_routes
+
+    module = rel[:-3].replace("/", ".")
+    rnd = random.Random(rel)
+    lines = (NAV / rel).read_text().split("\n")
+    routes_before = facts_before = None
+    for _ in range(120):
+        _edit(lines, rnd)
+        analysis = analyze("\n".join(lines), module_name=module)  # incremental, as the server's
+        routes = extract_routes(analysis, None, module, routes_before)
+        facts = module_facts(analysis, module, facts_before)
+        assert _routes_view(routes) == _routes_view(extract_routes(analysis, None, module))
+        assert _facts_view(facts) == _facts_view(module_facts(analysis, module))
+        routes_before, facts_before = routes, facts

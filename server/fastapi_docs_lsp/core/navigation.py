@@ -22,13 +22,17 @@ Positions are 0-based lines and code-point columns, like everything in ``core``.
 from __future__ import annotations
 
 import ast
+import itertools
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import replace as _replace
+from typing import TYPE_CHECKING, Any
 
 from . import urlpattern as up
 from .analysis import ModuleAnalysis, absolute_import
+from .parsing import Chunk
 from .routes import HTTP_METHODS, IncludeCall, Owner, Route, Span, node_span
 
 if TYPE_CHECKING:
@@ -81,6 +85,10 @@ class ModuleFacts:
     returns: dict[str, str] = field(default_factory=dict)  # def get_settings() -> Settings / return Settings()
     imports: dict[str, tuple[str, str]] = field(default_factory=dict)  # local -> (module, name)
     modules: dict[str, str] = field(default_factory=dict)  # local -> module (``import x.y as z``)
+    #: what each chunk contributed, by chunk text, for reading the next version (``module_facts``)
+    parts: dict[Any, _ChunkFacts] = field(default_factory=dict, repr=False, compare=False)
+    parts_for: tuple = field(default=(), repr=False, compare=False)  # (module, is_package) of ``parts``
+    context: tuple = field(default=(), repr=False, compare=False)  # the contexts ``parts`` were read in
 
     def calls_signature(self) -> tuple:
         """The calls and client fixtures: a change bumps the index's ``calls_generation``."""
@@ -100,50 +108,128 @@ class ModuleFacts:
 # one module
 
 
+@dataclass(slots=True)
+class _ChunkFacts:
+    """What one chunk (top-level statement) of a module contributed, kept for the next version
+    of the module: a chunk with the same text gives the same again (shifted when it moved), as
+    long as what it reads from the rest of the module is the same (``*_context``). Never changed
+    once made (versions read in two threads may share it): a new version gets a copy."""
+
+    top: ModuleFacts  # its module-level definitions (depend on the module's name only)
+    assigns: bool  # it has a top-level assignment (a module-level client, maybe)
+    self_context: tuple | None = None  # the imports ``self_clients`` was read with
+    self_clients: frozenset[str] = frozenset()
+    body_context: tuple | None = None  # the imports and clients ``calls`` were read with
+    start: int = 0  # the chunk's first line when ``calls`` were read
+    calls: tuple[ClientCall, ...] = ()
+    fixtures: tuple[str, ...] = ()
+
+
 class _Reader:
-    def __init__(self, analysis: ModuleAnalysis, module: str | None) -> None:
+    def __init__(self, analysis: ModuleAnalysis, module: str | None, previous: ModuleFacts | None = None) -> None:
         self.analysis = analysis
         self.lines = analysis.lines
         self.facts = ModuleFacts(module)
+        self.facts.parts_for = (module, analysis.is_package)
+        self.previous: dict = previous.parts if previous is not None and previous.parts_for == self.facts.parts_for else {}
+        self.previous_context = previous.context if previous is not None else None
         self.offset = 0
         self.self_clients: set[str] = set()  # "self.client" assigned a client somewhere
-        # calls_before[i]: how many lines before line i may hold a client call (a range test in O(1))
-        self.calls_before = [0]
-        for line in self.lines:
-            self.calls_before.append(self.calls_before[-1] + (1 if "(" in line and _CALL_LINE.search(line) else 0))
+        self._calls_before: list[int] | None = None
+        self.top = self.facts  # where ``top_level`` writes (one chunk's ``_ChunkFacts.top``)
+        self.calls: list[ClientCall] = []  # where ``calls_in`` writes (one chunk's)
+        self.fixtures: list[str] = []
+
+    @property
+    def calls_before(self) -> list[int]:
+        """``calls_before[i]``: how many lines before line i may hold a client call (a range test in O(1))."""
+        if self._calls_before is None:
+            before = [0]
+            for line in self.lines:
+                before.append(before[-1] + (1 if "(" in line and _CALL_LINE.search(line) else 0))
+            self._calls_before = before
+        return self._calls_before
+
+    def _context(self, value: tuple) -> tuple:
+        """``value``, or the equal context of the previous version (later comparisons are by identity)."""
+        old = self.previous_context
+        if old is not None:
+            for candidate in old:
+                if candidate == value:
+                    return candidate
+        return value
 
     def run(self) -> ModuleFacts:
-        trees = []
+        facts = self.facts
+        chunks: list[tuple[Chunk, _ChunkFacts]] = []
         for chunk in self.analysis.chunks:
-            tree = chunk.tree
-            if tree is not None:
-                trees.append((chunk.start_line, tree))
-        for offset, tree in trees:
-            self.offset = offset
-            self.top_level(tree.body)
-        uses_self = any("self." in line for line in self.lines)
-        for offset, tree in trees if uses_self else ():
-            self.offset = offset
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Assign) and len(node.targets) == 1:
-                    target = node.targets[0]
-                    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
-                        if self.is_client(node.value, set()):
-                            self.self_clients.add(f"self.{target.attr}")
+            part = None if chunk.repaired else self.previous.get(chunk.key)
+            if part is None:
+                tree = chunk.tree
+                if tree is None:
+                    continue
+                self.top = ModuleFacts(facts.module)
+                try:
+                    self.top_level(tree.body)
+                finally:
+                    _merge_top(facts, self.top)
+                part = _ChunkFacts(self.top, any(isinstance(stmt, ast.Assign) for stmt in tree.body))
+                self.top = facts
+                del tree
+            else:
+                _merge_top(facts, part.top)
+            chunks.append((chunk, part))
+        imports = self._context(("imports", frozenset(facts.imports.items()), frozenset(facts.modules.items())))
+        if any("self." in line for line in self.lines):
+            for i, (chunk, part) in enumerate(chunks):
+                if part.self_context is not imports:
+                    found: set[str] = set()
+                    tree = chunk.tree
+                    for node in ast.walk(tree) if tree is not None else ():
+                        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                            target = node.targets[0]
+                            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+                                if self.is_client(node.value, set()):
+                                    found.add(f"self.{target.attr}")
+                    part = _replace(part, self_context=imports, self_clients=frozenset(found))
+                    chunks[i] = (chunk, part)
+                self.self_clients |= part.self_clients
         module_clients: set[str] = set()
-        for _offset, tree in trees:
-            for stmt in tree.body:
+        for chunk, part in chunks:
+            if not part.assigns:
+                continue
+            tree = chunk.tree
+            for stmt in tree.body if tree is not None else ():
                 if isinstance(stmt, ast.Assign) and self.is_client(stmt.value, module_clients):
                     module_clients.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
-        for offset, tree in trees:
-            self.offset = offset
-            self.body(tree.body, set(module_clients), set())
-        return self.facts
+        clients = self._context(("clients", imports, frozenset(module_clients), frozenset(self.self_clients)))
+        facts.context = (imports, clients)
+        for chunk, part in chunks:
+            start = chunk.start_line
+            if part.body_context is not clients:
+                tree = chunk.tree
+                if tree is None:
+                    continue
+                self.offset = start
+                self.calls, self.fixtures = [], []
+                try:
+                    self.body(tree.body, set(module_clients), set())
+                finally:
+                    _add_calls(facts, self.calls, self.fixtures)
+                part = _replace(part, body_context=clients, start=start, calls=tuple(self.calls), fixtures=tuple(self.fixtures))
+                del tree
+            else:
+                if part.start != start:
+                    part = _replace(part, start=start, calls=tuple(_shifted(call, start - part.start) for call in part.calls))
+                _add_calls(facts, part.calls, part.fixtures)
+            if not chunk.repaired:
+                facts.parts[chunk.key] = part
+        return facts
 
     # ---- module-level definitions -----------------------------------------------------
 
     def top_level(self, body: list[ast.stmt]) -> None:
-        facts = self.facts
+        facts = self.top
         for stmt in body:
             if isinstance(stmt, ast.ImportFrom):
                 module = absolute_import(facts.module, stmt.module, stmt.level, self.analysis.is_package) or stmt.module or ""
@@ -263,7 +349,7 @@ class _Reader:
                 params.add(arg.arg)
         self.body(fn.body, clients, params)
         if self.is_fixture(fn) and self.returns_client(fn, clients):
-            self.facts.client_fixtures.add(self.fixture_name(fn))
+            self.fixtures.append(self.fixture_name(fn))
 
     def may_call(self, node: ast.AST) -> bool:
         """Whether the lines of ``node`` may hold a client call (most expressions are skipped)."""
@@ -293,8 +379,8 @@ class _Reader:
             else:
                 continue
             found = self.call(sub, attr, fixture)
-            if found is not None and len(self.facts.calls) < MAX_CALLS:
-                self.facts.calls.append(found)
+            if found is not None and len(self.calls) < MAX_CALLS:
+                self.calls.append(found)
 
     def call(self, node: ast.Call, attr: str, fixture: str | None) -> ClientCall | None:
         args = list(node.args)
@@ -349,6 +435,39 @@ class _Reader:
         return False
 
 
+def _merge_top(facts: ModuleFacts, top: ModuleFacts) -> None:
+    """Add one chunk's module-level definitions (later chunks win, as reading them in order does)."""
+    if top.imports:
+        facts.imports.update(top.imports)
+    if top.modules:
+        facts.modules.update(top.modules)
+    if top.strings:
+        facts.strings.update(top.strings)
+    if top.classes:
+        facts.classes.update(top.classes)
+    if top.instances:
+        facts.instances.update(top.instances)
+    if top.returns:
+        facts.returns.update(top.returns)
+
+
+def _add_calls(facts: ModuleFacts, calls: Iterable[ClientCall], fixtures: Iterable[str]) -> None:
+    """Add one chunk's calls (up to ``MAX_CALLS`` in the module) and client fixtures."""
+    room = MAX_CALLS - len(facts.calls)
+    if room > 0:
+        facts.calls.extend(itertools.islice(calls, room))
+    facts.client_fixtures.update(fixtures)
+
+
+def _shift(span: Span, lines: int) -> Span:
+    return Span(span.line + lines, span.start, span.end_line + lines, span.end)
+
+
+def _shifted(call: ClientCall, lines: int) -> ClientCall:
+    """The call of a chunk that moved by ``lines`` lines (columns stay: the chunk's text is the same)."""
+    return ClientCall(call.method, call.pattern, _shift(call.url_span, lines), _shift(call.call_span, lines), call.fixture)
+
+
 def _field_default(node: ast.expr | None) -> up.Pattern | None:
     """A class attribute's literal string default: ``"/api/v1"``, ``Field("/api/v1")``,
     ``Field(default="/api/v1")``."""
@@ -373,9 +492,12 @@ def _returned_class(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
     return None
 
 
-def module_facts(analysis: ModuleAnalysis, module: str | None) -> ModuleFacts:
-    """What one module contributes to navigation (never raises: a failure gives no facts)."""
-    reader = _Reader(analysis, module)
+def module_facts(analysis: ModuleAnalysis, module: str | None, previous: ModuleFacts | None = None) -> ModuleFacts:
+    """What one module contributes to navigation (never raises: a failure gives no facts).
+
+    ``previous``: the facts of the module's previous version; the chunks whose text and context
+    did not change are not read again. The result is the same as without it."""
+    reader = _Reader(analysis, module, previous)
     try:
         return reader.run()
     except RecursionError:

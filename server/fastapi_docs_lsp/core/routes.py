@@ -274,6 +274,19 @@ class IncludeCall:
     prefix_pattern: Pattern | None = None  # prefix= (or the mount path) as a URL pattern
 
 
+@dataclass(frozen=True, slots=True)
+class ChunkRoutes:
+    """What one chunk (top-level statement) of a module adds when it declares no route, router,
+    include or import: the names it loads and its ``name.attr`` uses. ``sites`` are the
+    expressions it asked about (``owner_for``), by shape and line within the chunk: when none
+    of them is an app or router in a later version of the module either, the same chunk text
+    adds the same again, and is not walked. Nothing in it depends on where the chunk is."""
+
+    sites: tuple[tuple[tuple, int], ...]
+    loaded: frozenset[str]
+    attrs: frozenset[tuple[str, str]]  # (name, attr): a reference when ``name`` is an imported module
+
+
 @dataclass(slots=True)
 class ModuleRoutes:
     routes: list[Route]
@@ -283,6 +296,8 @@ class ModuleRoutes:
     references: set[tuple[str, str]] = field(default_factory=set)
     #: names used in this module other than as ``owner.method(...)`` targets
     loaded_names: set[str] = field(default_factory=set)
+    #: chunk text -> its summary, for re-extracting the next version of the module (``previous``)
+    parts: dict[Any, ChunkRoutes] = field(default_factory=dict, repr=False, compare=False)
 
     def owner_named(self, name: str) -> Owner | None:
         for owner in self.owners:
@@ -311,7 +326,9 @@ def _literal_path(node: ast.expr | None) -> str | None:
 
 
 class _Extractor:
-    def __init__(self, analysis: ModuleAnalysis, db: ApiLookup | None, module_name: str | None) -> None:
+    def __init__(
+        self, analysis: ModuleAnalysis, db: ApiLookup | None, module_name: str | None, previous: dict[Any, ChunkRoutes] | None = None
+    ) -> None:
         self.analysis = analysis
         self.lines = analysis.lines
         self.db = db
@@ -326,6 +343,14 @@ class _Extractor:
         self.offset = 0
         self.repaired = False
         self.chunk: Chunk | None = None
+        #: the previous version's chunk summaries (``ChunkRoutes``) by chunk text, and this one's
+        self.previous: dict[Any, ChunkRoutes] = previous or {}
+        self.parts: dict[Any, ChunkRoutes] = {}
+        # what the chunk being walked reads and finds (see ``ChunkRoutes``)
+        self.sites: list[tuple[tuple, int]] = []
+        self.attrs: set[tuple[str, str]] = set()
+        self.found = 0  # owner_for answers that were an app or router
+        self.saw_import = False
 
     # ---- evaluation -----------------------------------------------------------------
 
@@ -333,32 +358,47 @@ class _Extractor:
         return innermost_scope(self.analysis.module_scope, line)
 
     def eval(self, node: ast.expr, line: int) -> Ref | None:
-        if isinstance(node, ast.Name):
-            return lookup(self.scope_at(line), node.id, line, self.star, self.db)
-        if isinstance(node, ast.Attribute):
-            base = self.eval(node.value, line)
+        return self.eval_shape(_expr_shape(node), line)
+
+    def eval_shape(self, shape: tuple | None, line: int) -> Ref | None:
+        """``eval`` of an expression by its shape (``_expr_shape``): names, attributes and calls."""
+        if shape is None:
+            return None
+        if shape[0] == "n":
+            return lookup(self.scope_at(line), shape[1], line, self.star, self.db)
+        if shape[0] == "a":
+            base = self.eval_shape(shape[1], line)
             if base is None:
                 return None
-            return member_ref(_attr_value(base, self.db), node.attr, self.db)
-        if isinstance(node, ast.Call):
-            func = self.eval(node.func, line)
-            if func is None:
-                return None
-            if func.kind in ("subclass", "factory"):
-                return Ref("inst", func.path)
-            if func.kind == "obj" and _class_kind(func.path, self.db):
-                return Ref("inst", func.path)
+            return member_ref(_attr_value(base, self.db), shape[2], self.db)
+        func = self.eval_shape(shape[1], line)  # "c": a call
+        if func is None:
+            return None
+        if func.kind in ("subclass", "factory"):
+            return Ref("inst", func.path)
+        if func.kind == "obj" and _class_kind(func.path, self.db):
+            return Ref("inst", func.path)
         return None
 
-    def owner_for(self, node: ast.expr, line: int) -> Owner | None:
-        ref = self.eval(node, line)
+    def owner_kind(self, shape: tuple | None, line: int) -> tuple[str, str] | None:
+        """``(kind, class path)`` when the expression is an app or router instance."""
+        ref = self.eval_shape(shape, line)
         if ref is not None and ref.kind == "attr":
             ref = _attr_value(ref, self.db)
         if ref is None or ref.kind != "inst":
             return None
         kind = _class_kind(ref.path, self.db)
-        if kind is None:
+        return (kind, ref.path) if kind is not None else None
+
+    def owner_for(self, node: ast.expr, line: int) -> Owner | None:
+        shape = _expr_shape(node)
+        if shape is not None:
+            self.sites.append((shape, line - self.offset))
+        found = self.owner_kind(shape, line)
+        if found is None:
             return None
+        self.found += 1
+        kind, cls = found
         text = ast.unparse(node)
         key: tuple
         if isinstance(node, ast.Name):
@@ -367,7 +407,7 @@ class _Extractor:
             key = ("expr", text)
         owner = self.owners.get(key)
         if owner is None:
-            owner = Owner(key=key, name=text, kind=kind, cls=ref.path)
+            owner = Owner(key=key, name=text, kind=kind, cls=cls)
             self.owners[key] = owner
         return owner
 
@@ -381,16 +421,41 @@ class _Extractor:
 
     def run(self) -> ModuleRoutes:
         for chunk in self.analysis.chunks:
+            key = chunk.key
+            part = None if chunk.repaired else self.previous.get(key)
+            if part is not None and self.reuse(part, chunk.start_line):
+                self.parts[key] = part
+                continue
             tree = chunk.tree
             if tree is None:
                 continue
             self.offset = chunk.start_line
             self.repaired = chunk.repaired
             self.chunk = chunk
-            self.walk_body(tree.body, ("module",), path=("body",))
+            self.sites, self.attrs, self.found, self.saw_import = [], set(), 0, False
+            loaded, self.loaded = self.loaded, set()
+            try:
+                self.walk_body(tree.body, ("module",), path=("body",))
+            finally:
+                chunk_loaded, self.loaded = self.loaded, loaded
+                self.loaded |= chunk_loaded
+            if not (chunk.repaired or self.found or self.saw_import):
+                self.parts[key] = ChunkRoutes(tuple(self.sites), frozenset(chunk_loaded), frozenset(self.attrs))
             del tree
         self._link_includes()
-        return ModuleRoutes(self.routes, list(self.owners.values()), self.includes, self.references, self.loaded)
+        return ModuleRoutes(self.routes, list(self.owners.values()), self.includes, self.references, self.loaded, self.parts)
+
+    def reuse(self, part: ChunkRoutes, start: int) -> bool:
+        """Take a chunk's names and references from its summary when none of the expressions it
+        declares routes or routers on is an app or router (now: a binding above may have changed)."""
+        if any(self.owner_kind(shape, start + line) is not None for shape, line in part.sites):
+            return False
+        self.loaded |= part.loaded
+        for name, attr in part.attrs:
+            module = self.imported_modules.get(name)
+            if module:
+                self.references.add((module, attr))
+        return True
 
     def line(self, node: ast.AST) -> int:
         return self.offset + node.lineno - 1  # type: ignore[attr-defined]
@@ -448,11 +513,13 @@ class _Extractor:
             if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
                 self.loaded.add(sub.id)
             elif isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name):
+                self.attrs.add((sub.value.id, sub.attr))
                 module = self.imported_modules.get(sub.value.id)
                 if module:
                     self.references.add((module, sub.attr))
 
     def imports(self, stmt: ast.Import | ast.ImportFrom) -> None:
+        self.saw_import = True
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
                 if alias.asname:
@@ -638,6 +705,20 @@ class _Extractor:
                 route.include_prefix = incs[0].prefix
 
 
+def _expr_shape(node: ast.AST) -> tuple | None:
+    """An expression ``eval`` understands, without its nodes: ``("n", name)``, ``("a", base,
+    attr)``, ``("c", func)``; None for anything else (it evaluates to nothing)."""
+    if isinstance(node, ast.Name):
+        return ("n", node.id)
+    if isinstance(node, ast.Attribute):
+        base = _expr_shape(node.value)
+        return ("a", base, node.attr) if base is not None else None
+    if isinstance(node, ast.Call):
+        func = _expr_shape(node.func)
+        return ("c", func) if func is not None else None
+    return None
+
+
 def _call_target(node: ast.AST | None) -> ast.AST | None:
     """The ``x`` of a ``x.method(...)`` call, when ``x`` is a plain name."""
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
@@ -674,9 +755,14 @@ def _methods_of(attr: str, call: ast.Call) -> tuple[str, ...]:
     return ("GET",)
 
 
-def extract_routes(analysis: ModuleAnalysis, db: ApiLookup | None = None, module_name: str | None = None) -> ModuleRoutes:
-    """Every path operation, app/router and include_router call of one analysed module."""
-    extractor = _Extractor(analysis, db, module_name)
+def extract_routes(
+    analysis: ModuleAnalysis, db: ApiLookup | None = None, module_name: str | None = None, previous: ModuleRoutes | None = None
+) -> ModuleRoutes:
+    """Every path operation, app/router and include_router call of one analysed module.
+
+    ``previous``: what the previous version of the module gave; its chunks that declared nothing
+    are not walked again (see ``ChunkRoutes``). The result is the same as without it."""
+    extractor = _Extractor(analysis, db, module_name, previous.parts if previous is not None else None)
     try:
         result = extractor.run()
     except RecursionError:
@@ -704,6 +790,8 @@ class FileRoutes:
     includes: list[IncludeCall] = field(default_factory=list, repr=False)
     #: test-client calls, client fixtures, string constants (``core/navigation.py``)
     facts: Any = field(default=None, repr=False)
+    #: the chunk summaries of the extraction (``ModuleRoutes.parts``): the next version reuses them
+    route_parts: dict[Any, ChunkRoutes] = field(default_factory=dict, repr=False)
 
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
@@ -851,7 +939,8 @@ class RouteIndex:
                     self.calls_generation += 1
             return None
         module = self._module_name_for(path)
-        found = extract_routes(analysis, self._db(), module)
+        previous_routes = ModuleRoutes([], [], [], parts=cached.route_parts) if cached is not None else None
+        found = extract_routes(analysis, self._db(), module, previous_routes)
         with_routes = {r.owner.name for r in found.routes if r.owner.kind == "router" and r.owner.module_level}
         routers = {o.name: o for o in found.owners if o.module_level and o.kind == "router" and o.name in with_routes}
         owners: dict[str, Owner] = {}
@@ -859,10 +948,10 @@ class RouteIndex:
             owners.setdefault(owner.name, owner)
         from .navigation import module_facts  # navigation builds on this module
 
-        facts = module_facts(analysis, module)
+        facts = module_facts(analysis, module, cached.facts if cached is not None else None)
         entry = FileRoutes(
             path, module, stamp, found.routes, routers, found.references, found.loaded_names, analysis.lines,
-            owners=owners, includes=found.includes, facts=facts,
+            owners=owners, includes=found.includes, facts=facts, route_parts=found.parts,
         )
         with self._lock:
             previous = self.files.get(path)
