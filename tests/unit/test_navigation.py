@@ -10,7 +10,7 @@ import pytest
 
 from fastapi_docs_lsp.core import urlpattern as up
 from fastapi_docs_lsp.core.analysis import analyze
-from fastapi_docs_lsp.core.navigation import Workspace, call_at, lens_title, module_facts, route_card
+from fastapi_docs_lsp.core.navigation import RouteTarget, Workspace, call_at, lens_title, module_facts, route_card
 from fastapi_docs_lsp.core.routes import RouteIndex
 from fastapi_docs_lsp.core.workspace import is_package_file
 
@@ -453,3 +453,69 @@ def test_incremental_reading_equals_reading_from_scratch(rel: str):
         assert _routes_view(routes) == _routes_view(extract_routes(analysis, None, module))
         assert _facts_view(facts) == _facts_view(module_facts(analysis, module))
         routes_before, facts_before = routes, facts
+
+
+def _view_of(ws: Workspace) -> tuple:
+    def t(x) -> tuple:
+        target = x if isinstance(x, RouteTarget) else x[1]
+        head = () if isinstance(x, RouteTarget) else (x[0],)
+        return (*head, target.path, target.route.order, target.route.methods, target.template)
+
+    tables = [{k: [t(x) for x in v] for k, v in table.items()} for table in (ws._by_method, ws._loose, ws._buckets, ws._by_size)]
+    return [t(x) for x in ws.targets], tables
+
+
+_ROUTE_EDITS = [
+    ('@router.get("/me")', '@router.post("/me")'),
+    ('@router.get("/me")', '@router.get("/me/")'),
+    ('@router.get("/{user_id}")', '@router.get("/{user_id}/detail")'),
+    ("def read_user_me", "\n\ndef read_user_me"),
+    ('@router.get("/', '@router.get("/extra")\n@router.get("/'),
+    ('"/extra"', '"/{extra}"'),  # a new route matching calls that matched others
+    ('"/extra"', '"/me"'),
+    ('@router.get("/me/")', '@router.get("/me")'),
+    ("import", "\nimport"),
+    ('APIRouter(prefix="/users"', 'APIRouter(prefix="/people"'),
+    ('prefix="/internal"', 'prefix="/inner"'),  # the include graph changes: built again
+    ('include_router(items.router)', 'include_router(items.router, prefix="/v2")'),
+    ('"/api/v1"', '"/api/v2"'),
+    ('@app.get("/health")', '@app.get("/healthz")'),
+    ('@app.get("/healthz")', '@app.get("/health")'),  # a call that matched nothing matches again
+]
+
+
+def test_a_workspace_updated_by_file_delta_equals_one_built_again(tmp_path: Path):
+    import random
+    import shutil
+
+    root = tmp_path / "navigation"
+    shutil.copytree(NAV, root)
+    index = _index(root)
+    ws = Workspace(index)
+    files = [root / "app" / "api" / "routes" / name for name in ("users.py", "items.py", "admin.py")]
+    files += [root / "app" / "api" / "main.py", root / "app" / "core" / "config.py", root / "app" / "main.py"]
+    tests = str(root / "tests" / "test_api.py")
+    rnd = random.Random(18)
+    deltas = 0
+    for _ in range(80):
+        path = rnd.choice(files)
+        text = path.read_text()
+        applicable = [(old, new) for old, new in _ROUTE_EDITS if old in text]
+        if applicable:
+            old, new = rnd.choice(applicable)
+            at = rnd.choice([i for i in range(len(text)) if text.startswith(old, i)])
+            text = text[:at] + new + text[at + len(old) :]
+        else:
+            text = text + "\n"
+        path.write_text(text)
+        index.update(str(path))
+        updated = Workspace(index, previous=ws)
+        fresh = Workspace(index)
+        deltas += updated.delta
+        assert _view_of(updated) == _view_of(fresh)
+        calls = index.files[tests].facts.calls
+        assert [[(m.target.label, m.score) for m in updated.matches(tests, c)] for c in calls] == [
+            [(m.target.label, m.score) for m in fresh.matches(tests, c)] for c in calls
+        ]
+        ws = updated
+    assert 20 < deltas < 80  # most edits keep the include graph

@@ -22,6 +22,7 @@ Positions are 0-based lines and code-point columns, like everything in ``core``.
 from __future__ import annotations
 
 import ast
+import bisect
 import itertools
 import logging
 import re
@@ -545,7 +546,11 @@ class CallSite:
 class Workspace:
     """The routes of every file with their full templates, and the test calls that reach them."""
 
-    def __init__(self, index: RouteIndex) -> None:
+    def __init__(self, index: RouteIndex, previous: Workspace | None = None) -> None:
+        """``previous``: the view of an earlier generation of the same index. When the files that
+        changed since kept their includes, routers, imports and definitions (an edited route or
+        test), only their routes are replaced in it; otherwise everything is built again. The
+        result is the same either way."""
         self.index = index
         with index._lock:
             self.entries: dict[str, FileRoutes] = dict(index.files)
@@ -554,6 +559,22 @@ class Workspace:
         for entry in self.entries.values():
             if entry.module:
                 self.by_module[entry.module] = entry
+        self._match_cache: dict[tuple[str, str, up.Pattern], list[Match]] = {}
+        self._shapes: dict[tuple[str, str, up.Pattern], up.Shape] = {}  # the call shape of each ``_match_cache`` key
+        self._calls_generation = -1
+        self._client_fixtures: set[str] = set()
+        #: (file, route order) -> the calls reaching it (routes are named by where they are:
+        #: re-reading an unchanged file makes new Route objects, not a new generation)
+        self._tests: dict[tuple[str, int], list[CallSite]] | None = None
+        changed = _changed_routes_only(previous, self) if previous is not None and previous.index is index else None
+        if previous is not None and changed is not None:
+            self.delta = True  # built from ``previous`` (for tests)
+            self._edges = previous._edges  # the include graph is the same: shared, never changed
+            self._prefix_memo = previous._prefix_memo
+            self._replace_routes(previous, changed)
+            self._keep_matches(previous, changed)
+            return
+        self.delta = False
         self._edges: dict[tuple[str, str], list[tuple[tuple[str, str], up.Pattern, str]]] = {}
         self._prefix_memo: dict[tuple[str, str], list[up.Pattern]] = {}
         self._build_edges()
@@ -566,13 +587,54 @@ class Workspace:
         self._loose: dict[str, list[RouteTarget]] = {}  # unknown prefix or {x:path}: always compared
         for entry in self.entries.values():
             for route in entry.routes:
-                self._add_route(entry, route)
-        self._match_cache: dict[tuple[str, str, up.Pattern], list[Match]] = {}
-        self._calls_generation = -1
-        self._client_fixtures: set[str] = set()
-        #: (file, route order) -> the calls reaching it (routes are named by where they are:
-        #: re-reading an unchanged file makes new Route objects, not a new generation)
-        self._tests: dict[tuple[str, int], list[CallSite]] | None = None
+                for target in self._targets_of(entry, route):
+                    self.targets.append(target)
+                    self._place(target)
+
+    def _replace_routes(self, previous: Workspace, changed: set[str]) -> None:
+        """``previous``'s tables with the targets of the ``changed`` files made again.
+        Lists that change are new (``previous`` may be in use meanwhile) and keep the order a
+        full build gives them: files in index order, then routes, prefixes, methods."""
+        rank = {path: i for i, path in enumerate(self.entries)}
+        files = sorted(changed, key=rank.__getitem__)
+        fresh = [t for path in files for route in self.entries[path].routes for t in self._targets_of(self.entries[path], route)]
+        tables: dict[str, dict] = {"m": dict(previous._by_method), "l": dict(previous._loose), "b": dict(previous._buckets), "s": dict(previous._by_size)}
+        self._by_method, self._loose, self._buckets, self._by_size = tables["m"], tables["l"], tables["b"], tables["s"]
+        # the new targets in tables of their own; then each table entry that had or gets one
+        self.fresh_tables: tuple[dict, dict, dict, dict] = ({}, {}, {}, {})
+        for target in fresh:
+            _place_into(*self.fresh_tables, target)
+        added = {(name, key): items for name, table in zip("mlbs", self.fresh_tables) for key, items in table.items()}
+        removed = {key for t in previous.targets if t.path in changed for key in self._slots(t)}
+        for name, key in removed | added.keys():
+            table = tables[name]
+            if name in "ml":
+                kept = [t for t in table.get(key, ()) if t.path not in changed]
+            else:
+                kept = [x for x in table.get(key, ()) if x[1].path not in changed]
+            _insert_by_file(kept, added.get((name, key), ()), rank)
+            if kept:
+                table[key] = kept
+            else:
+                table.pop(key, None)
+        self.targets = [t for t in previous.targets if t.path not in changed]
+        _insert_by_file(self.targets, fresh, rank)
+
+    def _keep_matches(self, previous: Workspace, changed: set[str]) -> None:
+        """Carry over ``previous``'s matches that cannot have changed: none of their routes is in
+        a changed file, and no new target matches the call (the call shapes are the same: the
+        include graph and what URLs read did not change)."""
+        if len(previous._match_cache) > 20_000:
+            return  # many stale entries: matching again as calls come is cheaper
+        tables = self.fresh_tables
+        for key, found in previous._match_cache.items():
+            shape = previous._shapes.get(key)
+            if shape is None or any(m.target.path in changed for m in found):
+                continue
+            if any(up.match(shape, t.shape) is not None for t in _candidates_in(*tables, key[1], shape)):
+                continue
+            self._match_cache[key] = found
+            self._shapes[key] = shape
 
     # ---- names across modules ---------------------------------------------------------
 
@@ -733,23 +795,34 @@ class Workspace:
             return ()
         return self.expand(self.entries.get(node[0]), owner.prefix_pattern)
 
-    def _add_route(self, entry: FileRoutes, route: Route) -> None:
+    def _targets_of(self, entry: FileRoutes, route: Route) -> list[RouteTarget]:
+        """The route under each prefix its router is reached by."""
         if route.path is None:
-            return
+            return []
         node = (entry.path, route.owner.name)
         own = self._own_prefix(node, route.owner)
+        out = []
         for prefix in self.prefixes(node):
             template = up.normalize([*prefix, *own, route.path])
-            target = RouteTarget(entry.path, route, template, up.shape(template, templated=True), entry.lines)
-            self.targets.append(target)
-            for method in route.methods:
-                self._by_method.setdefault(method, []).append(target)
-                if target.shape.any_prefix or target.shape.has_path_param:
-                    self._loose.setdefault(method, []).append(target)
-                else:
-                    item = (_literal(target.shape, 1), target)
-                    self._buckets.setdefault((method, target.shape.size, _literal(target.shape, 0)), []).append(item)
-                    self._by_size.setdefault((method, target.shape.size), []).append(item)
+            out.append(RouteTarget(entry.path, route, template, up.shape(template, templated=True), entry.lines))
+        return out
+
+    @staticmethod
+    def _slots(target: RouteTarget) -> list[tuple[str, tuple | str]]:
+        """The table entries ``_place`` adds ``target`` to: (table, key)."""
+        out: list[tuple[str, tuple | str]] = []
+        shape = target.shape
+        for method in target.route.methods:
+            out.append(("m", method))
+            if shape.any_prefix or shape.has_path_param:
+                out.append(("l", method))
+            else:
+                out.append(("b", (method, shape.size, _literal(shape, 0))))
+                out.append(("s", (method, shape.size)))
+        return out
+
+    def _place(self, target: RouteTarget) -> None:
+        _place_into(self._by_method, self._loose, self._buckets, self._by_size, target)
 
     # ---- the calls (read from the live index: they change without rebuilding this view) --
 
@@ -796,35 +869,16 @@ class Workspace:
         if found is None:
             if len(self._match_cache) > 100_000:
                 self._match_cache.clear()
+                self._shapes.clear()
             found = self._match_cache[key] = self._match(path, call)
         return found
 
     def _candidates(self, method: str, shape: up.Shape) -> list[RouteTarget]:
-        if method == "*":
-            methods = list(self._by_method)
-        else:
-            methods = [method, "*"] + (["GET"] if method == "HEAD" else [])  # HEAD is answered by GET routes
-        out: list[RouteTarget] = []
-        if shape.any_prefix:
-            for m in methods:
-                out.extend(self._by_method.get(m, ()))
-            return out
-        c0, c1 = _literal(shape, 0), _literal(shape, 1)
-        for m in methods:
-            out.extend(self._loose.get(m, ()))
-            for size in (shape.size - 1, shape.size, shape.size + 1):  # +-1: a trailing slash
-                if c0 is None:
-                    groups = [self._by_size.get((m, size), ())]
-                else:
-                    groups = [self._buckets.get((m, size, c0), ()), self._buckets.get((m, size, None), ())]
-                for group in groups:
-                    for k1, target in group:
-                        if k1 is None or c1 is None or k1 == c1:
-                            out.append(target)
-        return out
+        return _candidates_in(self._by_method, self._loose, self._buckets, self._by_size, method, shape)
 
     def _match(self, path: str, call: ClientCall) -> list[Match]:
         shape = self.call_shape(path, call)
+        self._shapes[(path, call.method, call.pattern)] = shape
         best: dict[tuple[str, int], Match] = {}
         for target in self._candidates(call.method, shape):
             score = up.match(shape, target.shape)
@@ -860,6 +914,80 @@ class Workspace:
         entry = self.entries.get(path)
         return list(entry.routes) if entry is not None else []
 
+
+
+def _candidates_in(by_method: dict, loose: dict, buckets: dict, by_size: dict, method: str, shape: up.Shape) -> list[RouteTarget]:
+    """The targets of the tables (see ``Workspace.__init__``) a call of this shape may match."""
+    if method == "*":
+        methods = list(by_method)
+    else:
+        methods = [method, "*"] + (["GET"] if method == "HEAD" else [])  # HEAD is answered by GET routes
+    out: list[RouteTarget] = []
+    if shape.any_prefix:
+        for m in methods:
+            out.extend(by_method.get(m, ()))
+        return out
+    c0, c1 = _literal(shape, 0), _literal(shape, 1)
+    for m in methods:
+        out.extend(loose.get(m, ()))
+        for size in (shape.size - 1, shape.size, shape.size + 1):  # +-1: a trailing slash
+            if c0 is None:
+                groups = [by_size.get((m, size), ())]
+            else:
+                groups = [buckets.get((m, size, c0), ()), buckets.get((m, size, None), ())]
+            for group in groups:
+                for k1, target in group:
+                    if k1 is None or c1 is None or k1 == c1:
+                        out.append(target)
+    return out
+
+
+def _place_into(by_method: dict, loose: dict, buckets: dict, by_size: dict, target: RouteTarget) -> None:
+    shape = target.shape
+    for method in target.route.methods:
+        by_method.setdefault(method, []).append(target)
+        if shape.any_prefix or shape.has_path_param:
+            loose.setdefault(method, []).append(target)
+        else:
+            item = (_literal(shape, 1), target)
+            buckets.setdefault((method, shape.size, _literal(shape, 0)), []).append(item)
+            by_size.setdefault((method, shape.size), []).append(item)
+
+
+def _insert_by_file(items: list, new: Iterable, rank: dict[str, int]) -> None:
+    """Insert ``new`` (grouped by file, in file order) into ``items`` (ordered by file rank)
+    after the items of the files ranked before or with each group's file."""
+    for path, group in itertools.groupby(new, key=_path_of):
+        at = bisect.bisect_right(items, rank[path], key=lambda x: rank[_path_of(x)])
+        items[at:at] = list(group)
+
+
+def _path_of(item: RouteTarget | tuple[str | None, RouteTarget]) -> str:
+    return item.path if isinstance(item, RouteTarget) else item[1].path
+
+
+def _graph_signature(entry: FileRoutes) -> tuple:
+    """What of a file the include graph and the prefixes (``Workspace._build_edges``,
+    ``resolve``, ``owner_of``) read; its routes aside."""
+    facts = entry.facts
+    return (
+        entry.module,
+        [(i.arg_text, i.prefix_pattern, i.kind, i.owner.name if i.owner else None) for i in entry.includes],
+        [(name, o.kind, o.prefix_pattern) for name, o in entry.owners.items()],
+        (facts.definitions(), list(facts.imports.items()), list(facts.modules.items())) if facts is not None else None,
+    )
+
+
+def _changed_routes_only(previous: Workspace, now: Workspace) -> set[str] | None:
+    """The files whose entries changed since ``previous``, when only their routes may differ
+    (same files, same graph signature); None when the view must be built again."""
+    if previous.entries.keys() != now.entries.keys():
+        return None
+    changed = {path for path, entry in now.entries.items() if previous.entries[path] is not entry}
+    for path in changed:
+        if _graph_signature(previous.entries[path]) != _graph_signature(now.entries[path]):
+            return None
+    return changed
 
 
 def _literal(shape: up.Shape, i: int) -> str | None:

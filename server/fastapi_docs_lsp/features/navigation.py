@@ -115,7 +115,7 @@ def workspace(ls: FastAPIDocsServer, path: str) -> tuple[nav.Workspace, FileRout
     state = _state(ls)
     ws = state.workspaces.get(index)
     if ws is None or ws.generation != index.generation:
-        ws = state.workspaces[index] = nav.Workspace(index)
+        ws = state.workspaces[index] = nav.Workspace(index, previous=ws)  # by file delta when it can
     return ws, entry
 
 
@@ -225,29 +225,30 @@ def _compute_lenses(ls: FastAPIDocsServer, uri: str, path: str, ws: nav.Workspac
     out: list[dict[str, Any]] = []
     texts: list[str] = []
     if entry.facts is not None:
-        # a call's lens depends on the call, the text of its lines (UTF-16 columns) and the
-        # workspace view: kept per call while the view is the same
+        # a call's lens depends on the call, the text of its lines (UTF-16 columns) and its
+        # matches: kept per call while they are the same objects (a chunk that did not change
+        # keeps its calls, see ``module_facts``; a workspace view updated by a file's delta keeps
+        # the matches that did not change, see ``Workspace._keep_matches``)
         state = _state(ls)
-        made_with = (weakref.ref(ws), encoding, command, ws.client_fixtures)  # no strong reference: views are big
+        made_with = (encoding, command)
         known = state.call_lenses.get(uri)
         before = known[1] if known is not None and known[0] == made_with else {}
-        memo: dict[int, tuple[nav.ClientCall, str, str, tuple[dict[str, Any], str] | None]] = {}
+        memo: dict[int, tuple[nav.ClientCall, str, str, list[nav.Match], tuple[dict[str, Any], str] | None]] = {}
         for call in entry.facts.calls:
-            # by identity: a chunk that did not change keeps its call objects (``module_facts``)
             span = call.call_span
             first, last = line_text(lines, span.line), line_text(lines, span.end_line)
+            matches = ws.matches(path, call)
             hit = before.get(id(call))
-            if hit is not None and hit[0] is call and hit[1] == first and hit[2] == last:
-                made = hit[3]
+            if hit is not None and hit[0] is call and hit[3] is matches and hit[1] == first and hit[2] == last:
+                made = hit[4]
             else:
-                matches = ws.matches(path, call)
                 made = None
                 if matches:
                     locations = [_route_location(ls, m.target) for m in matches]
                     title = nav.lens_title(matches[0], len(matches) - 1)
                     lens = _lens(command, uri, _range(lines, span, encoding), title, locations)
                     made = (lens, _encode(lens))
-            memo[id(call)] = (call, first, last, made)
+            memo[id(call)] = (call, first, last, matches, made)
             if made is not None:
                 out.append(made[0])
                 texts.append(made[1])
