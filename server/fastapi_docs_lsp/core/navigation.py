@@ -116,7 +116,9 @@ class _ChunkFacts:
     long as what it reads from the rest of the module is the same (``*_context``). Never changed
     once made (versions read in two threads may share it): a new version gets a copy."""
 
-    top: ModuleFacts  # its module-level definitions (depend on the module's name only)
+    #: its module-level definitions, if any (they depend on the module's name only): the
+    #: ``imports, modules, strings, classes, instances, returns`` it adds (None: none)
+    top: tuple[dict | None, ...] | None
     assigns: bool  # it has a top-level assignment (a module-level client, maybe)
     self_context: tuple | None = None  # the imports ``self_clients`` was read with
     self_clients: frozenset[str] = frozenset()
@@ -169,15 +171,16 @@ class _Reader:
                 tree = chunk.tree
                 if tree is None:
                     continue
-                self.top = ModuleFacts(facts.module)
+                self.top = top = ModuleFacts(facts.module)
+                defs = (top.imports, top.modules, top.strings, top.classes, top.instances, top.returns)
                 try:
                     self.top_level(tree.body)
                 finally:
-                    _merge_top(facts, self.top)
-                part = _ChunkFacts(self.top, any(isinstance(stmt, ast.Assign) for stmt in tree.body))
-                self.top = facts
+                    _merge_top(facts, defs)
+                    self.top = facts
+                part = _ChunkFacts(tuple(d or None for d in defs) if any(defs) else None, any(isinstance(stmt, ast.Assign) for stmt in tree.body))
                 del tree
-            else:
+            elif part.top is not None:
                 _merge_top(facts, part.top)
             chunks.append((chunk, part))
         imports = self._context(("imports", frozenset(facts.imports.items()), frozenset(facts.modules.items())))
@@ -436,20 +439,11 @@ class _Reader:
         return False
 
 
-def _merge_top(facts: ModuleFacts, top: ModuleFacts) -> None:
+def _merge_top(facts: ModuleFacts, top: tuple[dict | None, ...]) -> None:
     """Add one chunk's module-level definitions (later chunks win, as reading them in order does)."""
-    if top.imports:
-        facts.imports.update(top.imports)
-    if top.modules:
-        facts.modules.update(top.modules)
-    if top.strings:
-        facts.strings.update(top.strings)
-    if top.classes:
-        facts.classes.update(top.classes)
-    if top.instances:
-        facts.instances.update(top.instances)
-    if top.returns:
-        facts.returns.update(top.returns)
+    for into, added in zip((facts.imports, facts.modules, facts.strings, facts.classes, facts.instances, facts.returns), top):
+        if added:
+            into.update(added)
 
 
 def _add_calls(facts: ModuleFacts, calls: Iterable[ClientCall], fixtures: Iterable[str]) -> None:
