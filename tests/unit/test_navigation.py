@@ -519,3 +519,26 @@ def test_a_workspace_updated_by_file_delta_equals_one_built_again(tmp_path: Path
         ]
         ws = updated
     assert 20 < deltas < 80  # most edits keep the include graph
+
+
+def test_calls_read_ahead_of_the_entry_are_the_calls_of_the_text_now():
+    texts = {"/w/tests/test_a.py": 'from fastapi.testclient import TestClient\nfrom app import app\n\nlate.get("/x")\n'}
+
+    def analysis(path: str):
+        return analyze(texts[path], module_name="tests.test_a")
+
+    index = RouteIndex(["/w"], analysis, lambda path: "tests.test_a", stamp_for=lambda path: ("open", texts[path]))
+    path = "/w/tests/test_a.py"
+    entry = index.update(path)
+    assert entry is not None and entry.facts is not None and entry.facts.calls == []
+    texts[path] = texts[path].replace("from app import app\n", "from app import app\n\nlate = TestClient(app)\n")
+    got = index.calls_for(path)
+    assert got is not None
+    lines, facts = got
+    assert [lines[c.url_span.line][c.url_span.start : c.url_span.end] for c in facts.calls] == ['"/x"']
+    assert index.files[path] is entry  # the entry (routes and all) is read on ``update``
+    fresh = module_facts(analyze(texts[path], module_name="tests.test_a"), "tests.test_a")
+    assert facts.calls == fresh.calls
+    updated = index.update(path)
+    assert updated is not None and updated.facts is not None and updated.facts.calls == facts.calls
+    assert index.calls_for(path) == (updated.lines, updated.facts)

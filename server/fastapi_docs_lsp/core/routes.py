@@ -894,6 +894,8 @@ class RouteIndex:
         self.generation = 0  # bumps whenever a file's routes, references or definitions change
         self.calls_generation = 0  # bumps whenever a file's test-client calls change (navigation)
         self._lock = threading.RLock()
+        #: path -> (stamp, lines, facts): a file's calls read ahead of its entry (``calls_for``)
+        self._calls_ahead: dict[str, tuple[tuple, list[str], Any]] = {}
 
     def refresh(self, progress: Callable[[str, float], None] | None = None) -> None:
         """Walk the roots, (re)reading files whose stamp changed. Never raises.
@@ -954,6 +956,7 @@ class RouteIndex:
             owners=owners, includes=found.includes, facts=facts, route_parts=found.parts,
         )
         with self._lock:
+            self._calls_ahead.pop(path, None)
             previous = self.files.get(path)
             if previous is None or _shape_of(previous) != _shape_of(entry):
                 self.generation += 1
@@ -961,6 +964,36 @@ class RouteIndex:
                 self.calls_generation += 1
             self.files[path] = entry
         return entry
+
+    def calls_for(self, path: str) -> tuple[list[str], Any] | None:
+        """The lines and test-client calls (``navigation.ModuleFacts``) of ``path`` as it is now,
+        without extracting its routes again when it changed: a hover right after a keystroke
+        only needs to know whether a call is under the cursor (its chunks that changed are read,
+        see ``module_facts``). ``update`` brings the whole entry up to date."""
+        stamp = self._stamp_for(path)
+        with self._lock:
+            cached = self.files.get(path)
+            ahead = self._calls_ahead.get(path)
+        if cached is not None and cached.stamp == stamp and stamp:
+            return cached.lines, cached.facts
+        if ahead is not None and ahead[0] == stamp and stamp:
+            return ahead[1], ahead[2]
+        try:
+            analysis = self._analysis_for(path)
+        except Exception:
+            log.exception("reading %s failed", path)
+            return None
+        if analysis is None:
+            return None
+        from .navigation import module_facts
+
+        previous = ahead[2] if ahead is not None else cached.facts if cached is not None else None
+        facts = module_facts(analysis, self._module_name_for(path), previous)
+        with self._lock:
+            if len(self._calls_ahead) > 16:
+                self._calls_ahead.clear()
+            self._calls_ahead[path] = (stamp, analysis.lines, facts)
+        return analysis.lines, facts
 
     def all_routes(self) -> Iterator[tuple[FileRoutes, Route]]:
         with self._lock:

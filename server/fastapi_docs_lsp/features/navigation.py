@@ -318,25 +318,29 @@ def references(ls: FastAPIDocsServer, uri: str, position: types.Position, includ
 def route_hover(ls: FastAPIDocsServer, uri: str, line: int, character: int) -> dict[str, Any] | None:
     """The route card for a hover on a test-client call's URL, as LSP JSON; None elsewhere.
 
-    Cheap when the cursor is not on such a call: one look-up in the file's list of calls."""
+    Cheap when the cursor is not on such a call: one look-up in the file's list of calls, read
+    as the document is now (after an edit, only its changed chunks are read again: not its
+    routes, whose extraction costs a pass over the module)."""
     if not uri.endswith(".py"):
         return None
     index = _index(ls)
     if index is None:
         return None
     path = ls.path_of(uri)
-    entry = index.update(path)  # a stamp check unless the document changed; else its changed chunks re-read
-    if entry is None or entry.facts is None or not entry.facts.calls:
+    current = index.calls_for(path)
+    if current is None or current[1] is None or not current[1].calls:
         return None
     encoding = _encoding(ls, uri)
-    position = types.Position(line=line, character=character)
-    call = nav.call_at(entry.facts.calls, *_cursor(ls, uri, entry, position))
+    col = to_code_points(line_text(current[0], line), character, encoding)
+    if nav.call_at(current[1].calls, line, col) is None:
+        return None
+    got = workspace(ls, path)  # the whole entry brought up to date: the same calls
+    if got is None or got[1].facts is None:
+        return None
+    ws, entry = got
+    call = nav.call_at(entry.facts.calls, line, col)
     if call is None:
         return None
-    got = workspace(ls, path)
-    if got is None:
-        return None
-    ws = got[0]
     matches = ws.matches(path, call)
     if not matches:
         return None
