@@ -60,7 +60,7 @@ class _State:
         self.lenses: dict[str, tuple[tuple, list[dict[str, Any]], RawJSON]] = {}
         #: uri -> (what they were computed with, the lens of each call): after an edit, only the
         #: calls that changed are matched and converted again
-        self.call_lenses: dict[str, tuple[tuple, dict[int, Any]]] = {}
+        self.call_lenses: dict[str, tuple[tuple, dict[int, Any], tuple]] = {}
 
 
 _states: weakref.WeakKeyDictionary[Any, _State] = weakref.WeakKeyDictionary()
@@ -229,17 +229,22 @@ def _compute_lenses(ls: FastAPIDocsServer, uri: str, path: str, ws: nav.Workspac
         # matches: kept per call while they are the same objects (a chunk that did not change
         # keeps its calls, see ``module_facts``; a workspace view updated by a file's delta keeps
         # the matches that did not change, see ``Workspace._keep_matches``)
+        # (in the same view, with the same client fixtures, a call's matches are the same)
         state = _state(ls)
         made_with = (encoding, command)
+        view = (weakref.ref(ws), frozenset(ws.client_fixtures))  # no strong reference: views are big
         known = state.call_lenses.get(uri)
         before = known[1] if known is not None and known[0] == made_with else {}
+        same_view = known is not None and known[2] == view
         memo: dict[int, tuple[nav.ClientCall, str, str, list[nav.Match], tuple[dict[str, Any], str] | None]] = {}
         for call in entry.facts.calls:
             span = call.call_span
             first, last = line_text(lines, span.line), line_text(lines, span.end_line)
-            matches = ws.matches(path, call)
             hit = before.get(id(call))
-            if hit is not None and hit[0] is call and hit[3] is matches and hit[1] == first and hit[2] == last:
+            if hit is not None and not (hit[0] is call and hit[1] == first and hit[2] == last):
+                hit = None
+            matches = hit[3] if hit is not None and same_view else ws.matches(path, call)
+            if hit is not None and hit[3] is matches:
                 made = hit[4]
             else:
                 made = None
@@ -254,7 +259,7 @@ def _compute_lenses(ls: FastAPIDocsServer, uri: str, path: str, ws: nav.Workspac
                 texts.append(made[1])
                 if len(out) >= MAX_LENSES:
                     break
-        state.call_lenses[uri] = (made_with, memo)
+        state.call_lenses[uri] = (made_with, memo, view)
         if len(out) >= MAX_LENSES:
             return out, texts
     if ws.has_tests():
