@@ -542,3 +542,51 @@ def test_calls_read_ahead_of_the_entry_are_the_calls_of_the_text_now():
     updated = index.update(path)
     assert updated is not None and updated.facts is not None and updated.facts.calls == facts.calls
     assert index.calls_for(path) == (updated.lines, updated.facts)
+
+
+def test_lenses_kept_across_edits_equal_lenses_made_afresh():
+    """The CodeLens adapter keeps each call's lens while its call, lines and matches are the
+    same objects: over random edits of tests and routes, what it answers equals a fresh answer."""
+    import random
+    from types import SimpleNamespace
+
+    from fastapi_docs_lsp.features import navigation as features
+
+    class FakeServer:  # what ``_compute_lenses`` reads of the server
+        def __init__(self) -> None:
+            self.workspace = SimpleNamespace(text_documents={})
+            self.client_capabilities = SimpleNamespace(experimental=None)
+
+    files = {str(p): p.read_text() for p in NAV.rglob("*.py")}
+
+    def module_name(path: str) -> str:
+        parts = list(Path(path).relative_to(NAV).with_suffix("").parts)
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+    def analysis(path: str):
+        return analyze(files[path], module_name=module_name(path), is_package=is_package_file(path))
+
+    index = RouteIndex([str(NAV)], analysis, module_name, stamp_for=lambda path: ("open", files.get(path)))
+    index.refresh()
+    tests, users = str(NAV / "tests" / "test_api.py"), str(NAV / "app" / "api" / "routes" / "users.py")
+    kept_server = FakeServer()
+    ws = Workspace(index)
+    rnd = random.Random(7)
+    for _ in range(60):
+        path = rnd.choice([tests, tests, users])
+        if path == tests:
+            lines = files[path].split("\n")
+            _edit(lines, rnd)
+            files[path] = "\n".join(lines)
+        else:
+            old, new = rnd.choice([(o, n) for o, n in _ROUTE_EDITS if o in files[path]] or [("\n", "\n\n")])
+            files[path] = files[path].replace(old, new, 1)
+        index.update(path)
+        if ws.generation != index.generation:
+            ws = Workspace(index, previous=ws)
+        for shown in (tests, users):
+            entry = index.files[shown]
+            uri = Path(shown).as_uri()
+            kept = features._compute_lenses(kept_server, uri, shown, ws, entry)  # type: ignore[arg-type]
+            fresh = features._compute_lenses(FakeServer(), uri, shown, Workspace(index), entry)  # type: ignore[arg-type]
+            assert kept == fresh
