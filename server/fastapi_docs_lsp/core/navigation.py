@@ -13,8 +13,15 @@
 
 ``Workspace(index)`` joins the facts of every file of a ``RouteIndex``: the include graph
 (``include_router`` prefixes through any depth of nesting and across modules, ``app.mount`` of
-sub-apps), each route's full templates, and the calls matching each route. It is rebuilt when
-the index's generation changes, which happens file by file (an edit re-reads one file).
+sub-apps), each route's full templates, and the calls matching each route. A new view is made
+when the index's generation changes, which happens file by file (an edit re-reads one file):
+from the previous view by that file's delta (its routes replaced, the matches that cannot have
+changed kept) when its includes, routers, imports and definitions are the same, else afresh.
+
+Re-reading an edited module is incremental too: ``module_facts`` (and ``routes.extract_routes``)
+take the previous version's result and read again only the chunks (top-level statements) whose
+text, or what they read from the rest of the module, changed. Every incremental path gives the
+same result as building from scratch (tests/unit/test_navigation.py checks it over random edits).
 
 Positions are 0-based lines and code-point columns, like everything in ``core``.
 """

@@ -870,8 +870,10 @@ class RouteIndex:
     """Routes and cross-module references of every workspace file, refreshed incrementally.
 
     ``stamp_for(path)`` is cheap (mtime/size, or the version of an open document); a file is
-    re-read and re-extracted only when its stamp changes. ``analysis_for(path)`` supplies the
-    analysis (the caller decides about open documents and caching).
+    re-read and re-extracted only when its stamp changes, and then only the chunks that changed
+    are walked again (``extract_routes`` and ``navigation.module_facts`` get the previous
+    version's result). ``analysis_for(path)`` supplies the analysis (the caller decides about
+    open documents and caching).
     """
 
     def __init__(
