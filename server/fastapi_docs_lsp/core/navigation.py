@@ -628,11 +628,22 @@ class Workspace:
         if len(previous._match_cache) > 20_000:
             return  # many stale entries: matching again as calls come is cheaper
         tables = self.fresh_tables
+        loose_methods = set(tables[1])
+        firsts = {(method, first) for method, _size, first in tables[2]}  # (method, first segment) of the new targets
         for key, found in previous._match_cache.items():
             shape = previous._shapes.get(key)
             if shape is None or any(m.target.path in changed for m in found):
                 continue
-            if any(up.match(shape, t.shape) is not None for t in _candidates_in(*tables, key[1], shape)):
+            method = key[1]
+            if not shape.any_prefix and method != "*":
+                # most calls start with a segment no new target starts with: no candidate
+                methods = (method, "*", "GET") if method == "HEAD" else (method, "*")
+                first = _literal(shape, 0)
+                if first is not None and not any(m in loose_methods or (m, first) in firsts or (m, None) in firsts for m in methods):
+                    self._match_cache[key] = found
+                    self._shapes[key] = shape
+                    continue
+            if any(up.match(shape, t.shape) is not None for t in _candidates_in(*tables, method, shape)):
                 continue
             self._match_cache[key] = found
             self._shapes[key] = shape
