@@ -476,11 +476,17 @@ _ROUTE_EDITS = [
     ('@router.get("/me/")', '@router.get("/me")'),
     ("import", "\nimport"),
     ('APIRouter(prefix="/users"', 'APIRouter(prefix="/people"'),
+    ('APIRouter(prefix="/people"', 'APIRouter(prefix="/users"'),
     ('prefix="/internal"', 'prefix="/inner"'),  # the include graph changes: built again
+    ('prefix="/inner"', 'prefix="/internal"'),
     ('include_router(items.router)', 'include_router(items.router, prefix="/v2")'),
+    ('include_router(items.router, prefix="/v2")', 'include_router(items.router)'),
     ('"/api/v1"', '"/api/v2"'),
+    ('"/api/v2"', '"/api/v1"'),
     ('@app.get("/health")', '@app.get("/healthz")'),
     ('@app.get("/healthz")', '@app.get("/health")'),  # a call that matched nothing matches again
+    ('"/admin/cache"', '"/admin/cachex"'),
+    ('"/admin/cachex"', '"/admin/cache"'),  # the same with a literal URL
 ]
 
 
@@ -590,3 +596,31 @@ def test_lenses_kept_across_edits_equal_lenses_made_afresh():
             kept = features._compute_lenses(kept_server, uri, shown, ws, entry)  # type: ignore[arg-type]
             fresh = features._compute_lenses(FakeServer(), uri, shown, Workspace(index), entry)  # type: ignore[arg-type]
             assert kept == fresh
+
+
+def test_matches_kept_by_a_delta_are_dropped_when_a_new_route_matches(tmp_path: Path):
+    import shutil
+
+    root = tmp_path / "navigation"
+    shutil.copytree(NAV, root)
+    index = _index(root)
+    tests = str(root / "tests" / "test_api.py")
+    admin, users = root / "app" / "api" / "routes" / "admin.py", root / "app" / "api" / "routes" / "users.py"
+
+    def labels(ws: Workspace) -> list[list[str]]:
+        return [[m.target.label for m in ws.matches(tests, c)] for c in index.files[tests].facts.calls]
+
+    ws = Workspace(index)
+    labels(ws)
+    steps = [
+        (admin, '"/admin/cache"', '"/admin/cachex"'),  # the DELETE call now matches nothing
+        (users, '"/me"', '"/me2"'),  # kept: no route of users.py matches it
+        (admin, '"/admin/cachex"', '"/admin/cache"'),  # dropped: the new route matches it
+        (users, '"/me2"', '"/{anything}"'),
+    ]
+    for path, old, new in steps:
+        path.write_text(path.read_text().replace(old, new))
+        index.update(str(path))
+        ws = Workspace(index, previous=ws)
+        assert ws.delta
+        assert labels(ws) == labels(Workspace(index))
