@@ -404,6 +404,7 @@ _HEADERS = ["from fastapi.testclient import TestClient", "client = TestClient(ap
 _BLOCKS = [
     "class TestSelf:\n    def setup_method(self):\n        self.client = TestClient(app)\n\n    def test_it(self):\n        self.client.get('/health')",
     "class TestOther:\n    def test_more(self):\n        self.client.get('/api/v1/profile')\n        client.get('/legacy/ping')",
+    "if True:\n    @router.get('/nested')\n    def nested(): ...\n    router.include_router(other)",  # routes in a nested block
 ]
 
 
@@ -443,9 +444,12 @@ def test_incremental_reading_equals_reading_from_scratch(rel: str):
 
     module = rel[:-3].replace("/", ".")
     rnd = random.Random(rel)
-    lines = (NAV / rel).read_text().split("\n")
+    original = (NAV / rel).read_text().split("\n")
+    lines = list(original)
     routes_before = facts_before = None
-    for _ in range(120):
+    for step in range(120):
+        if step % 8 == 7:  # back to the original text, moved down: its chunks are read where they are now
+            lines = ["# moved"] * rnd.randrange(1, 4) + original
         _edit(lines, rnd)
         analysis = analyze("\n".join(lines), module_name=module)  # incremental, as the server's
         routes = extract_routes(analysis, None, module, routes_before)

@@ -276,15 +276,21 @@ class IncludeCall:
 
 @dataclass(frozen=True, slots=True)
 class ChunkRoutes:
-    """What one chunk (top-level statement) of a module adds when it declares no route, router,
-    include or import: the names it loads and its ``name.attr`` uses. ``sites`` are the
-    expressions it asked about (``owner_for``), by shape and line within the chunk: when none
-    of them is an app or router in a later version of the module either, the same chunk text
-    adds the same again, and is not walked. Nothing in it depends on where the chunk is."""
+    """What the walk of one chunk (top-level statement without imports) of a module found, for
+    the next version of the module: the same chunk text is not walked again.
+
+    ``loaded`` and ``attrs`` are the names it loads and its ``name.attr`` uses (references when
+    ``name`` is an imported module). ``sites`` are the expressions it asked about (``owner_for``)
+    by shape and line within the chunk: when none of them is an app or router, the chunk adds
+    nothing else. When some are, only the statements that may declare routes, routers or
+    includes (``replay``: what, the path to it in the chunk's tree, its block or whether at
+    module level) are read again, by the same code, where the chunk now is."""
 
     sites: tuple[tuple[tuple, int], ...]
     loaded: frozenset[str]
-    attrs: frozenset[tuple[str, str]]  # (name, attr): a reference when ``name`` is an imported module
+    attrs: frozenset[tuple[str, str]]
+    replay: tuple[tuple[str, tuple, Any], ...] = ()
+    offset: int = 0  # where the chunk was (the blocks in ``replay`` name it)
 
 
 @dataclass(slots=True)
@@ -349,7 +355,7 @@ class _Extractor:
         # what the chunk being walked reads and finds (see ``ChunkRoutes``)
         self.sites: list[tuple[tuple, int]] = []
         self.attrs: set[tuple[str, str]] = set()
-        self.found = 0  # owner_for answers that were an app or router
+        self.replay: list[tuple[str, tuple, Any]] = []
         self.saw_import = False
 
     # ---- evaluation -----------------------------------------------------------------
@@ -397,7 +403,6 @@ class _Extractor:
         found = self.owner_kind(shape, line)
         if found is None:
             return None
-        self.found += 1
         kind, cls = found
         text = ast.unparse(node)
         key: tuple
@@ -423,7 +428,7 @@ class _Extractor:
         for chunk in self.analysis.chunks:
             key = chunk.key
             part = None if chunk.repaired else self.previous.get(key)
-            if part is not None and self.reuse(part, chunk.start_line):
+            if part is not None and self.reuse(part, chunk):
                 self.parts[key] = part
                 continue
             tree = chunk.tree
@@ -432,24 +437,40 @@ class _Extractor:
             self.offset = chunk.start_line
             self.repaired = chunk.repaired
             self.chunk = chunk
-            self.sites, self.attrs, self.found, self.saw_import = [], set(), 0, False
+            self.sites, self.attrs, self.replay, self.saw_import = [], set(), [], False
             loaded, self.loaded = self.loaded, set()
             try:
                 self.walk_body(tree.body, ("module",), path=("body",))
             finally:
                 chunk_loaded, self.loaded = self.loaded, loaded
                 self.loaded |= chunk_loaded
-            if not (chunk.repaired or self.found or self.saw_import):
-                self.parts[key] = ChunkRoutes(tuple(self.sites), frozenset(chunk_loaded), frozenset(self.attrs))
+            if not (chunk.repaired or self.saw_import):
+                self.parts[key] = ChunkRoutes(
+                    tuple(self.sites), frozenset(chunk_loaded), frozenset(self.attrs), tuple(self.replay), chunk.start_line
+                )
             del tree
         self._link_includes()
         return ModuleRoutes(self.routes, list(self.owners.values()), self.includes, self.references, self.loaded, self.parts)
 
-    def reuse(self, part: ChunkRoutes, start: int) -> bool:
-        """Take a chunk's names and references from its summary when none of the expressions it
-        declares routes or routers on is an app or router (now: a binding above may have changed)."""
-        if any(self.owner_kind(shape, start + line) is not None for shape, line in part.sites):
-            return False
+    def reuse(self, part: ChunkRoutes, chunk: Chunk) -> bool:
+        """Take a chunk's names and references from its summary and, when one of the expressions
+        it declares routes or routers on is an app or router now, read those statements again."""
+        start = chunk.start_line
+        if part.replay and any(self.owner_kind(shape, start + line) is not None for shape, line in part.sites):
+            tree = chunk.tree
+            if tree is None:
+                return False
+            self.offset, self.repaired, self.chunk = start, False, chunk
+            self.sites, self.replay = [], []
+            for what, path, how in part.replay:
+                node = _node_at(tree, path)
+                if what == "f" and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    self.function(node, _moved_block(how, part.offset, start), path)
+                elif what == "a" and isinstance(node, (ast.Assign, ast.AnnAssign)):
+                    self.assignment(node, how, path)
+                elif what == "c" and isinstance(node, ast.Call):
+                    self.call_statement(node, _moved_block(how, part.offset, start), path)
+            del tree
         self.loaded |= part.loaded
         for name, attr in part.attrs:
             module = self.imported_modules.get(name)
@@ -472,6 +493,8 @@ class _Extractor:
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             self.imports(stmt)
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if any(_is_route_decorator(dec) for dec in stmt.decorator_list):
+                self.replay.append(("f", path, block))
             self.function(stmt, block, path)
             for dec in stmt.decorator_list:
                 # `@router.get(...)` declares a route on the router: not a use of it
@@ -488,8 +511,12 @@ class _Extractor:
             self.walk_body(stmt.body, (*block, here), module_level=False, path=(*path, "body"))
             return
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            if isinstance(stmt.value, ast.Call):
+                self.replay.append(("a", path, module_level))
             self.assignment(stmt, module_level, path)
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            if isinstance(stmt.value.func, ast.Attribute) and stmt.value.func.attr in _BLOCK_CALLS:
+                self.replay.append(("c", (*path, "value"), block))
             self.call_statement(stmt.value, block, (*path, "value"))
         # nested statement lists: each is its own block
         for name in ("body", "orelse", "finalbody"):
@@ -623,7 +650,7 @@ class _Extractor:
         if not isinstance(call.func, ast.Attribute):
             return
         attr = call.func.attr
-        if attr not in ("include_router", "add_api_route", "add_api_websocket_route", "mount"):
+        if attr not in _BLOCK_CALLS:
             return
         line = self.line(call)
         owner = self.owner_for(call.func.value, line)
@@ -703,6 +730,29 @@ class _Extractor:
             incs = counts.get(owner.name, [])
             if len(incs) == 1 and incs[0].prefix and incs[0].owner is not None and incs[0].owner.kind == "app":
                 route.include_prefix = incs[0].prefix
+
+
+#: the calls ``call_statement`` reads (statements of their own)
+_BLOCK_CALLS = frozenset(("include_router", "add_api_route", "add_api_websocket_route", "mount"))
+
+
+def _node_at(tree: ast.AST, path: tuple) -> ast.AST | None:
+    """The node at ``path`` (attribute names and list indexes) from ``tree``, as ``Chunk.node_at``."""
+    node: object = tree
+    try:
+        for step in path:
+            node = getattr(node, step) if isinstance(step, str) else node[step]  # type: ignore[index]
+    except (AttributeError, IndexError, TypeError):
+        return None
+    return node if isinstance(node, ast.AST) else None
+
+
+def _moved_block(block: tuple, old: int, new: int) -> tuple:
+    """A block identity (see ``walk_stmt``: statement places start with the chunk's first line)
+    of a chunk that moved from line ``old`` to ``new``."""
+    if old == new:
+        return block
+    return tuple((new, *part[1:]) if isinstance(part, tuple) and part and part[0] == old else part for part in block)
 
 
 def _expr_shape(node: ast.AST) -> tuple | None:
