@@ -560,8 +560,8 @@ class Workspace:
         for entry in self.entries.values():
             if entry.module:
                 self.by_module[entry.module] = entry
-        self._match_cache: dict[tuple[str, str, up.Pattern], list[Match]] = {}
-        self._shapes: dict[tuple[str, str, up.Pattern], up.Shape] = {}  # the call shape of each ``_match_cache`` key
+        #: (file, method, URL pattern) -> (the call's shape, its matches)
+        self._match_cache: dict[tuple[str, str, up.Pattern], tuple[up.Shape, list[Match]]] = {}
         self._calls_generation = -1
         self._client_fixtures: set[str] = set()
         #: (file, route order) -> the calls reaching it (routes are named by where they are:
@@ -630,9 +630,11 @@ class Workspace:
         tables = self.fresh_tables
         loose_methods = set(tables[1])
         firsts = {(method, first) for method, _size, first in tables[2]}  # (method, first segment) of the new targets
-        for key, found in previous._match_cache.items():
-            shape = previous._shapes.get(key)
-            if shape is None or any(m.target.path in changed for m in found):
+        kept = dict(previous._match_cache)  # a copy keeps the keys' hashes: only the dropped ones are hashed again
+        dropped = []
+        for key, (shape, found) in kept.items():
+            if any(m.target.path in changed for m in found):
+                dropped.append(key)
                 continue
             method = key[1]
             if not shape.any_prefix and method != "*":
@@ -640,13 +642,12 @@ class Workspace:
                 methods = (method, "*", "GET") if method == "HEAD" else (method, "*")
                 first = _literal(shape, 0)
                 if first is not None and not any(m in loose_methods or (m, first) in firsts or (m, None) in firsts for m in methods):
-                    self._match_cache[key] = found
-                    self._shapes[key] = shape
                     continue
             if any(up.match(shape, t.shape) is not None for t in _candidates_in(*tables, method, shape)):
-                continue
-            self._match_cache[key] = found
-            self._shapes[key] = shape
+                dropped.append(key)
+        for key in dropped:
+            del kept[key]
+        self._match_cache = kept
 
     # ---- names across modules ---------------------------------------------------------
 
@@ -881,16 +882,14 @@ class Workspace:
         if found is None:
             if len(self._match_cache) > 100_000:
                 self._match_cache.clear()
-                self._shapes.clear()
-            found = self._match_cache[key] = self._match(path, call)
-        return found
+            shape = self.call_shape(path, call)
+            found = self._match_cache[key] = (shape, self._match(shape, call))
+        return found[1]
 
     def _candidates(self, method: str, shape: up.Shape) -> list[RouteTarget]:
         return _candidates_in(self._by_method, self._loose, self._buckets, self._by_size, method, shape)
 
-    def _match(self, path: str, call: ClientCall) -> list[Match]:
-        shape = self.call_shape(path, call)
-        self._shapes[(path, call.method, call.pattern)] = shape
+    def _match(self, shape: up.Shape, call: ClientCall) -> list[Match]:
         best: dict[tuple[str, int], Match] = {}
         for target in self._candidates(call.method, shape):
             score = up.match(shape, target.shape)
