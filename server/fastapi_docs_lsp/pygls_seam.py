@@ -65,6 +65,13 @@ PRIVATE_NAMES: tuple[tuple[type, str], ...] = (
 #: what a raw handler returns to let pygls' typed path answer instead
 DECLINE = object()
 
+
+class RawJSON(str):
+    """A raw handler's result already encoded as JSON: ``send_raw`` sends it as is (a large
+    answer kept encoded between requests is not encoded again)."""
+
+    __slots__ = ()
+
 RawHandler = Callable[[Any], Any]
 
 _decode = json.JSONDecoder().decode
@@ -534,7 +541,12 @@ class SeamProtocol(LanguageServerProtocol):
         if self.writer is None:
             log.error("Unable to send data, no available transport!")
             return
-        body = _encode(message).encode()
+        result = message.get("result")
+        if isinstance(result, RawJSON):
+            head = _encode({k: v for k, v in message.items() if k != "result"})
+            body = f'{head[:-1]},"result":{result}}}'.encode()
+        else:
+            body = _encode(message).encode()
         header = f"Content-Length: {len(body)}\r\nContent-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n"
         self.writer.write(header.encode() + body)
 

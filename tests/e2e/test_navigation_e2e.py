@@ -186,6 +186,39 @@ async def test_hover_on_a_url_shows_the_route_card(client: LanguageClient):
     assert "Read one item by its id." in value and "status_code=200" in value
 
 
+async def test_a_line_made_a_client_call_by_an_edit_elsewhere_gets_the_card_at_once(client: LanguageClient):
+    """Hover, definition and lenses read the same up-to-date calls: ``late.get(...)`` is no
+    client call until a line above makes ``late`` a client (the hovered line is unchanged, moved)."""
+    uri = open_doc(client, TESTS)
+    await lenses_of(client, uri)
+    text = TESTS.read_text() + '\n\ndef test_later():\n    late.get("/legacy/ping")\n'
+
+    def change(new_text: str, version: int) -> None:
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=new_text)],
+            )
+        )
+
+    async def hover(at: str, new_text: str) -> str | None:
+        found = await client.text_document_hover_async(
+            types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=position_of(new_text, at, 12))
+        )
+        return found.contents.value if found is not None and isinstance(found.contents, types.MarkupContent) else None
+
+    change(text, 2)
+    assert await hover('late.get("', text) is None  # `late` is nothing yet
+    made = text.replace("from app.main import app\n", "from app.main import app\n\nlate = AsyncClient(transport=ASGITransport(app=app))\n", 1)
+    change(made, 3)
+    card = await hover('late.get("', made)  # at once: no refresh of the index in between
+    assert card is not None and "GET /legacy/ping" in card
+    assert await definition(client, uri, made, 'late.get("', 12) == [("legacy.py", "ping")]
+    lenses = await client.text_document_code_lens_async(types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    row = position_of(made, 'late.get("').line
+    assert [lens.command.title for lens in lenses or [] if lens.command and lens.range.start.line == row] == ["→ GET /legacy/ping · ping"]
+
+
 async def test_code_lens_setting_turns_them_off(client: LanguageClient):
     uri = open_doc(client, TESTS)
     assert await lenses_of(client, uri)

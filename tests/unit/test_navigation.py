@@ -10,7 +10,7 @@ import pytest
 
 from fastapi_docs_lsp.core import urlpattern as up
 from fastapi_docs_lsp.core.analysis import analyze
-from fastapi_docs_lsp.core.navigation import Workspace, call_at, lens_title, module_facts, route_card
+from fastapi_docs_lsp.core.navigation import RouteTarget, Workspace, call_at, lens_title, module_facts, route_card
 from fastapi_docs_lsp.core.routes import RouteIndex
 from fastapi_docs_lsp.core.workspace import is_package_file
 
@@ -339,3 +339,292 @@ def test_module_qualified_settings_factories_and_two_includes(tmp_path: Path):
         ["GET /api/things/{thing_id}"],
         ["GET /v2/things/{thing_id}"],
     ]
+
+
+# --------------------------------------------------------------------------------------
+# incremental reading (the previous version's chunks reused) == reading from scratch
+
+
+def _routes_view(found) -> tuple:
+    routes = [
+        (r.methods, r.path, r.path_text, r.owner.key, r.owner.name, r.function, r.kind, r.decorator, r.path_span, r.name_span,
+         r.def_span, r.block, r.order, r.repaired, r.offset, r.other_decorators, r.include_prefix, r.call_path, r.func_path,
+         r.chunk.start_line if r.chunk is not None else None)
+        for r in found.routes
+    ]
+    owners = [
+        (o.key, o.name, o.kind, o.cls, o.local, o.module_level, o.span, o.prefix, o.prefix_known, o.prefix_pattern, o.call_offset, o.call_path)
+        for o in found.owners
+    ]
+    includes = [(i.owner.name if i.owner else None, i.arg_text, i.prefix, i.span, i.offset, i.kind, i.prefix_pattern) for i in found.includes]
+    return routes, owners, includes, found.references, found.loaded_names
+
+
+def _facts_view(facts) -> tuple:
+    return (
+        facts.calls, facts.client_fixtures, list(facts.strings.items()), list(facts.classes.items()),
+        list(facts.instances.items()), list(facts.returns.items()), list(facts.imports.items()), list(facts.modules.items()),
+    )
+
+
+_SNIPPETS = [
+    "",
+    "# a comment",
+    "client = TestClient(app)",
+    "other = client",
+    "from fastapi.testclient import TestClient",
+    "import httpx",
+    "from app.main import app",
+    "PREFIX = '/api'",
+    "def test_x(client):",
+    "    client.get(f'{PREFIX}/items/1')",
+    "    r = client.post('/users/')",
+    "    self.client = TestClient(app)",
+    "class TestThing:",
+    "    def setup_method(self):",
+    "    def test_y(self):",
+    "        self.client.get('/health')",
+    "@pytest.fixture",
+    "def c():",
+    "    return TestClient(app)",
+    "    with TestClient(app) as tc:",
+    "        tc.delete('/api/v1/internal/admin/cache')",
+    "router = APIRouter(prefix='/x')",
+    "@router.get('/{item_id}')",
+    "def read(item_id: int): ...",
+    "app.include_router(router, prefix=settings.API_V1_STR)",
+    "if True:",
+    "    pass",
+    "x = (",
+    '"""',
+]
+
+
+_HEADERS = ["from fastapi.testclient import TestClient", "client = TestClient(app)", "import fastapi.testclient as ftc", "client = ftc.TestClient(app)"]
+_BLOCKS = [
+    "class TestSelf:\n    def setup_method(self):\n        self.client = TestClient(app)\n\n    def test_it(self):\n        self.client.get('/health')",
+    "class TestOther:\n    def test_more(self):\n        self.client.get('/api/v1/profile')\n        client.get('/legacy/ping')",
+    "if True:\n    @router.get('/nested')\n    def nested(): ...\n    router.include_router(other)",  # routes in a nested block
+]
+
+
+def _edit(lines: list[str], rnd) -> None:
+    op = rnd.randrange(7)
+    at = rnd.randrange(len(lines) + 1)
+    if op == 5:  # what other chunks read: the imports and the module's clients
+        if rnd.random() < 0.5 and lines:
+            del lines[rnd.randrange(min(4, len(lines)))]
+        else:
+            lines.insert(rnd.randrange(min(4, len(lines)) + 1), rnd.choice(_HEADERS))
+    elif op == 6:
+        lines[at:at] = ["", *rnd.choice(_BLOCKS).split("\n"), ""]
+    elif op == 0 or not lines:
+        lines.insert(at, rnd.choice(_SNIPPETS))
+    elif op == 1:
+        del lines[min(at, len(lines) - 1)]
+    elif op == 2:
+        row = min(at, len(lines) - 1)
+        text = lines[row]
+        col = rnd.randrange(len(text) + 1)
+        lines[row] = text[:col] + rnd.choice(["(", ")", '"', " ", "x", "/", "{", "é", "😀"]) + text[col + 1 :]
+    elif op == 3:
+        row = min(at, len(lines) - 1)
+        lines.insert(row, lines[row])  # a duplicate: two chunks with the same text
+    else:
+        lines[:] = lines[at:] + lines[:at]  # chunks move
+
+
+@pytest.mark.parametrize(
+    "rel", ["tests/test_api.py", "tests/conftest.py", "app/api/routes/users.py", "app/api/main.py", "app/core/config.py", "app/main.py"]
+)
+def test_incremental_reading_equals_reading_from_scratch(rel: str):
+    import random
+
+    from fastapi_docs_lsp.core.routes import extract_routes
+
+    module = rel[:-3].replace("/", ".")
+    rnd = random.Random(rel)
+    original = (NAV / rel).read_text().split("\n")
+    lines = list(original)
+    routes_before = facts_before = None
+    for step in range(120):
+        if step % 8 == 7:  # back to the original text, moved down: its chunks are read where they are now
+            lines = ["# moved"] * rnd.randrange(1, 4) + original
+        _edit(lines, rnd)
+        analysis = analyze("\n".join(lines), module_name=module)  # incremental, as the server's
+        routes = extract_routes(analysis, None, module, routes_before)
+        facts = module_facts(analysis, module, facts_before)
+        assert _routes_view(routes) == _routes_view(extract_routes(analysis, None, module))
+        assert _facts_view(facts) == _facts_view(module_facts(analysis, module))
+        routes_before, facts_before = routes, facts
+
+
+def _view_of(ws: Workspace) -> tuple:
+    def t(x) -> tuple:
+        target = x if isinstance(x, RouteTarget) else x[1]
+        head = () if isinstance(x, RouteTarget) else (x[0],)
+        return (*head, target.path, target.route.order, target.route.methods, target.template)
+
+    tables = [{k: [t(x) for x in v] for k, v in table.items()} for table in (ws._by_method, ws._loose, ws._buckets, ws._by_size)]
+    return [t(x) for x in ws.targets], tables
+
+
+_ROUTE_EDITS = [
+    ('@router.get("/me")', '@router.post("/me")'),
+    ('@router.get("/me")', '@router.get("/me/")'),
+    ('@router.get("/{user_id}")', '@router.get("/{user_id}/detail")'),
+    ("def read_user_me", "\n\ndef read_user_me"),
+    ('@router.get("/', '@router.get("/extra")\n@router.get("/'),
+    ('"/extra"', '"/{extra}"'),  # a new route matching calls that matched others
+    ('"/extra"', '"/me"'),
+    ('@router.get("/me/")', '@router.get("/me")'),
+    ("import", "\nimport"),
+    ('APIRouter(prefix="/users"', 'APIRouter(prefix="/people"'),
+    ('APIRouter(prefix="/people"', 'APIRouter(prefix="/users"'),
+    ('prefix="/internal"', 'prefix="/inner"'),  # the include graph changes: built again
+    ('prefix="/inner"', 'prefix="/internal"'),
+    ('include_router(items.router)', 'include_router(items.router, prefix="/v2")'),
+    ('include_router(items.router, prefix="/v2")', 'include_router(items.router)'),
+    ('"/api/v1"', '"/api/v2"'),
+    ('"/api/v2"', '"/api/v1"'),
+    ('@app.get("/health")', '@app.get("/healthz")'),
+    ('@app.get("/healthz")', '@app.get("/health")'),  # a call that matched nothing matches again
+    ('"/admin/cache"', '"/admin/cachex"'),
+    ('"/admin/cachex"', '"/admin/cache"'),  # the same with a literal URL
+]
+
+
+def test_a_workspace_updated_by_file_delta_equals_one_built_again(tmp_path: Path):
+    import random
+    import shutil
+
+    root = tmp_path / "navigation"
+    shutil.copytree(NAV, root)
+    index = _index(root)
+    ws = Workspace(index)
+    files = [root / "app" / "api" / "routes" / name for name in ("users.py", "items.py", "admin.py")]
+    files += [root / "app" / "api" / "main.py", root / "app" / "core" / "config.py", root / "app" / "main.py"]
+    tests = str(root / "tests" / "test_api.py")
+    rnd = random.Random(18)
+    deltas = 0
+    for _ in range(80):
+        path = rnd.choice(files)
+        text = path.read_text()
+        applicable = [(old, new) for old, new in _ROUTE_EDITS if old in text]
+        if applicable:
+            old, new = rnd.choice(applicable)
+            at = rnd.choice([i for i in range(len(text)) if text.startswith(old, i)])
+            text = text[:at] + new + text[at + len(old) :]
+        else:
+            text = text + "\n"
+        path.write_text(text)
+        index.update(str(path))
+        updated = Workspace(index, previous=ws)
+        fresh = Workspace(index)
+        deltas += updated.delta
+        assert _view_of(updated) == _view_of(fresh)
+        calls = index.files[tests].facts.calls
+        assert [[(m.target.label, m.score) for m in updated.matches(tests, c)] for c in calls] == [
+            [(m.target.label, m.score) for m in fresh.matches(tests, c)] for c in calls
+        ]
+        ws = updated
+    assert 20 < deltas < 80  # most edits keep the include graph
+
+
+def test_calls_read_ahead_of_the_entry_are_the_calls_of_the_text_now():
+    texts = {"/w/tests/test_a.py": 'from fastapi.testclient import TestClient\nfrom app import app\n\nlate.get("/x")\n'}
+
+    def analysis(path: str):
+        return analyze(texts[path], module_name="tests.test_a")
+
+    index = RouteIndex(["/w"], analysis, lambda path: "tests.test_a", stamp_for=lambda path: ("open", texts[path]))
+    path = "/w/tests/test_a.py"
+    entry = index.update(path)
+    assert entry is not None and entry.facts is not None and entry.facts.calls == []
+    texts[path] = texts[path].replace("from app import app\n", "from app import app\n\nlate = TestClient(app)\n")
+    got = index.calls_for(path)
+    assert got is not None
+    lines, facts = got
+    assert [lines[c.url_span.line][c.url_span.start : c.url_span.end] for c in facts.calls] == ['"/x"']
+    assert index.files[path] is entry  # the entry (routes and all) is read on ``update``
+    fresh = module_facts(analyze(texts[path], module_name="tests.test_a"), "tests.test_a")
+    assert facts.calls == fresh.calls
+    updated = index.update(path)
+    assert updated is not None and updated.facts is not None and updated.facts.calls == facts.calls
+    assert index.calls_for(path) == (updated.lines, updated.facts)
+
+
+def test_lenses_kept_across_edits_equal_lenses_made_afresh():
+    """The CodeLens adapter keeps each call's lens while its call, lines and matches are the
+    same objects: over random edits of tests and routes, what it answers equals a fresh answer."""
+    import random
+    from types import SimpleNamespace
+
+    from fastapi_docs_lsp.features import navigation as features
+
+    class FakeServer:  # what ``_compute_lenses`` reads of the server
+        def __init__(self) -> None:
+            self.workspace = SimpleNamespace(text_documents={})
+            self.client_capabilities = SimpleNamespace(experimental=None)
+
+    files = {str(p): p.read_text() for p in NAV.rglob("*.py")}
+
+    def module_name(path: str) -> str:
+        parts = list(Path(path).relative_to(NAV).with_suffix("").parts)
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+    def analysis(path: str):
+        return analyze(files[path], module_name=module_name(path), is_package=is_package_file(path))
+
+    index = RouteIndex([str(NAV)], analysis, module_name, stamp_for=lambda path: ("open", files.get(path)))
+    index.refresh()
+    tests, users = str(NAV / "tests" / "test_api.py"), str(NAV / "app" / "api" / "routes" / "users.py")
+    kept_server = FakeServer()
+    ws = Workspace(index)
+    rnd = random.Random(7)
+    for _ in range(60):
+        path = rnd.choice([tests, tests, users])
+        if path == tests:
+            lines = files[path].split("\n")
+            _edit(lines, rnd)
+            files[path] = "\n".join(lines)
+        else:
+            old, new = rnd.choice([(o, n) for o, n in _ROUTE_EDITS if o in files[path]] or [("\n", "\n\n")])
+            files[path] = files[path].replace(old, new, 1)
+        index.update(path)
+        if ws.generation != index.generation:
+            ws = Workspace(index, previous=ws)
+        for shown in (tests, users):
+            entry = index.files[shown]
+            uri = Path(shown).as_uri()
+            kept = features._compute_lenses(kept_server, uri, shown, ws, entry)  # type: ignore[arg-type]
+            fresh = features._compute_lenses(FakeServer(), uri, shown, Workspace(index), entry)  # type: ignore[arg-type]
+            assert kept == fresh
+
+
+def test_matches_kept_by_a_delta_are_dropped_when_a_new_route_matches(tmp_path: Path):
+    import shutil
+
+    root = tmp_path / "navigation"
+    shutil.copytree(NAV, root)
+    index = _index(root)
+    tests = str(root / "tests" / "test_api.py")
+    admin, users = root / "app" / "api" / "routes" / "admin.py", root / "app" / "api" / "routes" / "users.py"
+
+    def labels(ws: Workspace) -> list[list[str]]:
+        return [[m.target.label for m in ws.matches(tests, c)] for c in index.files[tests].facts.calls]
+
+    ws = Workspace(index)
+    labels(ws)
+    steps = [
+        (admin, '"/admin/cache"', '"/admin/cachex"'),  # the DELETE call now matches nothing
+        (users, '"/me"', '"/me2"'),  # kept: no route of users.py matches it
+        (admin, '"/admin/cachex"', '"/admin/cache"'),  # dropped: the new route matches it
+        (users, '"/me2"', '"/{anything}"'),
+    ]
+    for path, old, new in steps:
+        path.write_text(path.read_text().replace(old, new))
+        index.update(str(path))
+        ws = Workspace(index, previous=ws)
+        assert ws.delta
+        assert labels(ws) == labels(Workspace(index))

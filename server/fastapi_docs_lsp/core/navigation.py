@@ -13,8 +13,15 @@
 
 ``Workspace(index)`` joins the facts of every file of a ``RouteIndex``: the include graph
 (``include_router`` prefixes through any depth of nesting and across modules, ``app.mount`` of
-sub-apps), each route's full templates, and the calls matching each route. It is rebuilt when
-the index's generation changes, which happens file by file (an edit re-reads one file).
+sub-apps), each route's full templates, and the calls matching each route. A new view is made
+when the index's generation changes, which happens file by file (an edit re-reads one file):
+from the previous view by that file's delta (its routes replaced, the matches that cannot have
+changed kept) when its includes, routers, imports and definitions are the same, else afresh.
+
+Re-reading an edited module is incremental too: ``module_facts`` (and ``routes.extract_routes``)
+take the previous version's result and read again only the chunks (top-level statements) whose
+text, or what they read from the rest of the module, changed. Every incremental path gives the
+same result as building from scratch (tests/unit/test_navigation.py checks it over random edits).
 
 Positions are 0-based lines and code-point columns, like everything in ``core``.
 """
@@ -22,13 +29,18 @@ Positions are 0-based lines and code-point columns, like everything in ``core``.
 from __future__ import annotations
 
 import ast
+import bisect
+import itertools
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import replace as _replace
+from typing import TYPE_CHECKING, Any
 
 from . import urlpattern as up
 from .analysis import ModuleAnalysis, absolute_import
+from .parsing import Chunk
 from .routes import HTTP_METHODS, IncludeCall, Owner, Route, Span, node_span
 
 if TYPE_CHECKING:
@@ -81,6 +93,10 @@ class ModuleFacts:
     returns: dict[str, str] = field(default_factory=dict)  # def get_settings() -> Settings / return Settings()
     imports: dict[str, tuple[str, str]] = field(default_factory=dict)  # local -> (module, name)
     modules: dict[str, str] = field(default_factory=dict)  # local -> module (``import x.y as z``)
+    #: what each chunk contributed, by chunk text, for reading the next version (``module_facts``)
+    parts: dict[Any, _ChunkFacts] = field(default_factory=dict, repr=False, compare=False)
+    parts_for: tuple = field(default=(), repr=False, compare=False)  # (module, is_package) of ``parts``
+    context: tuple = field(default=(), repr=False, compare=False)  # the contexts ``parts`` were read in
 
     def calls_signature(self) -> tuple:
         """The calls and client fixtures: a change bumps the index's ``calls_generation``."""
@@ -100,50 +116,131 @@ class ModuleFacts:
 # one module
 
 
+@dataclass(slots=True)
+class _ChunkFacts:
+    """What one chunk (top-level statement) of a module contributed, kept for the next version
+    of the module: a chunk with the same text gives the same again (shifted when it moved), as
+    long as what it reads from the rest of the module is the same (``*_context``). Never changed
+    once made (versions read in two threads may share it): a new version gets a copy."""
+
+    #: its module-level definitions, if any (they depend on the module's name only): the
+    #: ``imports, modules, strings, classes, instances, returns`` it adds (None: none)
+    top: tuple[dict | None, ...] | None
+    assigns: bool  # it has a top-level assignment (a module-level client, maybe)
+    self_context: tuple | None = None  # the imports ``self_clients`` was read with
+    self_clients: frozenset[str] = frozenset()
+    body_context: tuple | None = None  # the imports and clients ``calls`` were read with
+    start: int = 0  # the chunk's first line when ``calls`` were read
+    calls: tuple[ClientCall, ...] = ()
+    fixtures: tuple[str, ...] = ()
+
+
 class _Reader:
-    def __init__(self, analysis: ModuleAnalysis, module: str | None) -> None:
+    def __init__(self, analysis: ModuleAnalysis, module: str | None, previous: ModuleFacts | None = None) -> None:
         self.analysis = analysis
         self.lines = analysis.lines
         self.facts = ModuleFacts(module)
+        self.facts.parts_for = (module, analysis.is_package)
+        self.previous: dict = previous.parts if previous is not None and previous.parts_for == self.facts.parts_for else {}
+        self.previous_context = previous.context if previous is not None else None
         self.offset = 0
         self.self_clients: set[str] = set()  # "self.client" assigned a client somewhere
-        # calls_before[i]: how many lines before line i may hold a client call (a range test in O(1))
-        self.calls_before = [0]
-        for line in self.lines:
-            self.calls_before.append(self.calls_before[-1] + (1 if "(" in line and _CALL_LINE.search(line) else 0))
+        self._calls_before: list[int] | None = None
+        self.top = self.facts  # where ``top_level`` writes (one chunk's ``_ChunkFacts.top``)
+        self.calls: list[ClientCall] = []  # where ``calls_in`` writes (one chunk's)
+        self.fixtures: list[str] = []
+
+    @property
+    def calls_before(self) -> list[int]:
+        """``calls_before[i]``: how many lines before line i may hold a client call (a range test in O(1))."""
+        if self._calls_before is None:
+            before = [0]
+            for line in self.lines:
+                before.append(before[-1] + (1 if "(" in line and _CALL_LINE.search(line) else 0))
+            self._calls_before = before
+        return self._calls_before
+
+    def _context(self, value: tuple) -> tuple:
+        """``value``, or the equal context of the previous version (later comparisons are by identity)."""
+        old = self.previous_context
+        if old is not None:
+            for candidate in old:
+                if candidate == value:
+                    return candidate
+        return value
 
     def run(self) -> ModuleFacts:
-        trees = []
+        facts = self.facts
+        chunks: list[tuple[Chunk, _ChunkFacts]] = []
         for chunk in self.analysis.chunks:
-            tree = chunk.tree
-            if tree is not None:
-                trees.append((chunk.start_line, tree))
-        for offset, tree in trees:
-            self.offset = offset
-            self.top_level(tree.body)
-        uses_self = any("self." in line for line in self.lines)
-        for offset, tree in trees if uses_self else ():
-            self.offset = offset
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Assign) and len(node.targets) == 1:
-                    target = node.targets[0]
-                    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
-                        if self.is_client(node.value, set()):
-                            self.self_clients.add(f"self.{target.attr}")
+            part = None if chunk.repaired else self.previous.get(chunk.key)
+            if part is None:
+                tree = chunk.tree
+                if tree is None:
+                    continue
+                self.top = top = ModuleFacts(facts.module)
+                defs = (top.imports, top.modules, top.strings, top.classes, top.instances, top.returns)
+                try:
+                    self.top_level(tree.body)
+                finally:
+                    _merge_top(facts, defs)
+                    self.top = facts
+                part = _ChunkFacts(tuple(d or None for d in defs) if any(defs) else None, any(isinstance(stmt, ast.Assign) for stmt in tree.body))
+                del tree
+            elif part.top is not None:
+                _merge_top(facts, part.top)
+            chunks.append((chunk, part))
+        imports = self._context(("imports", frozenset(facts.imports.items()), frozenset(facts.modules.items())))
+        if any("self." in line for line in self.lines):
+            for i, (chunk, part) in enumerate(chunks):
+                if part.self_context is not imports:
+                    found: set[str] = set()
+                    tree = chunk.tree
+                    for node in ast.walk(tree) if tree is not None else ():
+                        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                            target = node.targets[0]
+                            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+                                if self.is_client(node.value, set()):
+                                    found.add(f"self.{target.attr}")
+                    part = _replace(part, self_context=imports, self_clients=frozenset(found))
+                    chunks[i] = (chunk, part)
+                self.self_clients |= part.self_clients
         module_clients: set[str] = set()
-        for _offset, tree in trees:
-            for stmt in tree.body:
+        for chunk, part in chunks:
+            if not part.assigns:
+                continue
+            tree = chunk.tree
+            for stmt in tree.body if tree is not None else ():
                 if isinstance(stmt, ast.Assign) and self.is_client(stmt.value, module_clients):
                     module_clients.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
-        for offset, tree in trees:
-            self.offset = offset
-            self.body(tree.body, set(module_clients), set())
-        return self.facts
+        clients = self._context(("clients", imports, frozenset(module_clients), frozenset(self.self_clients)))
+        facts.context = (imports, clients)
+        for chunk, part in chunks:
+            start = chunk.start_line
+            if part.body_context is not clients:
+                tree = chunk.tree
+                if tree is None:
+                    continue
+                self.offset = start
+                self.calls, self.fixtures = [], []
+                try:
+                    self.body(tree.body, set(module_clients), set())
+                finally:
+                    _add_calls(facts, self.calls, self.fixtures)
+                part = _replace(part, body_context=clients, start=start, calls=tuple(self.calls), fixtures=tuple(self.fixtures))
+                del tree
+            else:
+                if part.start != start:
+                    part = _replace(part, start=start, calls=tuple(_shifted(call, start - part.start) for call in part.calls))
+                _add_calls(facts, part.calls, part.fixtures)
+            if not chunk.repaired:
+                facts.parts[chunk.key] = part
+        return facts
 
     # ---- module-level definitions -----------------------------------------------------
 
     def top_level(self, body: list[ast.stmt]) -> None:
-        facts = self.facts
+        facts = self.top
         for stmt in body:
             if isinstance(stmt, ast.ImportFrom):
                 module = absolute_import(facts.module, stmt.module, stmt.level, self.analysis.is_package) or stmt.module or ""
@@ -263,7 +360,7 @@ class _Reader:
                 params.add(arg.arg)
         self.body(fn.body, clients, params)
         if self.is_fixture(fn) and self.returns_client(fn, clients):
-            self.facts.client_fixtures.add(self.fixture_name(fn))
+            self.fixtures.append(self.fixture_name(fn))
 
     def may_call(self, node: ast.AST) -> bool:
         """Whether the lines of ``node`` may hold a client call (most expressions are skipped)."""
@@ -293,8 +390,8 @@ class _Reader:
             else:
                 continue
             found = self.call(sub, attr, fixture)
-            if found is not None and len(self.facts.calls) < MAX_CALLS:
-                self.facts.calls.append(found)
+            if found is not None and len(self.calls) < MAX_CALLS:
+                self.calls.append(found)
 
     def call(self, node: ast.Call, attr: str, fixture: str | None) -> ClientCall | None:
         args = list(node.args)
@@ -349,6 +446,30 @@ class _Reader:
         return False
 
 
+def _merge_top(facts: ModuleFacts, top: tuple[dict | None, ...]) -> None:
+    """Add one chunk's module-level definitions (later chunks win, as reading them in order does)."""
+    for into, added in zip((facts.imports, facts.modules, facts.strings, facts.classes, facts.instances, facts.returns), top):
+        if added:
+            into.update(added)
+
+
+def _add_calls(facts: ModuleFacts, calls: Iterable[ClientCall], fixtures: Iterable[str]) -> None:
+    """Add one chunk's calls (up to ``MAX_CALLS`` in the module) and client fixtures."""
+    room = MAX_CALLS - len(facts.calls)
+    if room > 0:
+        facts.calls.extend(itertools.islice(calls, room))
+    facts.client_fixtures.update(fixtures)
+
+
+def _shift(span: Span, lines: int) -> Span:
+    return Span(span.line + lines, span.start, span.end_line + lines, span.end)
+
+
+def _shifted(call: ClientCall, lines: int) -> ClientCall:
+    """The call of a chunk that moved by ``lines`` lines (columns stay: the chunk's text is the same)."""
+    return ClientCall(call.method, call.pattern, _shift(call.url_span, lines), _shift(call.call_span, lines), call.fixture)
+
+
 def _field_default(node: ast.expr | None) -> up.Pattern | None:
     """A class attribute's literal string default: ``"/api/v1"``, ``Field("/api/v1")``,
     ``Field(default="/api/v1")``."""
@@ -373,9 +494,12 @@ def _returned_class(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
     return None
 
 
-def module_facts(analysis: ModuleAnalysis, module: str | None) -> ModuleFacts:
-    """What one module contributes to navigation (never raises: a failure gives no facts)."""
-    reader = _Reader(analysis, module)
+def module_facts(analysis: ModuleAnalysis, module: str | None, previous: ModuleFacts | None = None) -> ModuleFacts:
+    """What one module contributes to navigation (never raises: a failure gives no facts).
+
+    ``previous``: the facts of the module's previous version; the chunks whose text and context
+    did not change are not read again. The result is the same as without it."""
+    reader = _Reader(analysis, module, previous)
     try:
         return reader.run()
     except RecursionError:
@@ -423,7 +547,11 @@ class CallSite:
 class Workspace:
     """The routes of every file with their full templates, and the test calls that reach them."""
 
-    def __init__(self, index: RouteIndex) -> None:
+    def __init__(self, index: RouteIndex, previous: Workspace | None = None) -> None:
+        """``previous``: the view of an earlier generation of the same index. When the files that
+        changed since kept their includes, routers, imports and definitions (an edited route or
+        test), only their routes are replaced in it; otherwise everything is built again. The
+        result is the same either way."""
         self.index = index
         with index._lock:
             self.entries: dict[str, FileRoutes] = dict(index.files)
@@ -432,6 +560,22 @@ class Workspace:
         for entry in self.entries.values():
             if entry.module:
                 self.by_module[entry.module] = entry
+        #: (file, method, URL pattern) -> (the call's shape, its matches)
+        self._match_cache: dict[tuple[str, str, up.Pattern], tuple[up.Shape, list[Match]]] = {}
+        self._calls_generation = -1
+        self._client_fixtures: set[str] = set()
+        #: (file, route order) -> the calls reaching it (routes are named by where they are:
+        #: re-reading an unchanged file makes new Route objects, not a new generation)
+        self._tests: dict[tuple[str, int], list[CallSite]] | None = None
+        changed = _changed_routes_only(previous, self) if previous is not None and previous.index is index else None
+        if previous is not None and changed is not None:
+            self.delta = True  # built from ``previous`` (for tests)
+            self._edges = previous._edges  # the include graph is the same: shared, never changed
+            self._prefix_memo = previous._prefix_memo
+            self._replace_routes(previous, changed)
+            self._keep_matches(previous, changed)
+            return
+        self.delta = False
         self._edges: dict[tuple[str, str], list[tuple[tuple[str, str], up.Pattern, str]]] = {}
         self._prefix_memo: dict[tuple[str, str], list[up.Pattern]] = {}
         self._build_edges()
@@ -444,13 +588,66 @@ class Workspace:
         self._loose: dict[str, list[RouteTarget]] = {}  # unknown prefix or {x:path}: always compared
         for entry in self.entries.values():
             for route in entry.routes:
-                self._add_route(entry, route)
-        self._match_cache: dict[tuple[str, str, up.Pattern], list[Match]] = {}
-        self._calls_generation = -1
-        self._client_fixtures: set[str] = set()
-        #: (file, route order) -> the calls reaching it (routes are named by where they are:
-        #: re-reading an unchanged file makes new Route objects, not a new generation)
-        self._tests: dict[tuple[str, int], list[CallSite]] | None = None
+                for target in self._targets_of(entry, route):
+                    self.targets.append(target)
+                    self._place(target)
+
+    def _replace_routes(self, previous: Workspace, changed: set[str]) -> None:
+        """``previous``'s tables with the targets of the ``changed`` files made again.
+        Lists that change are new (``previous`` may be in use meanwhile) and keep the order a
+        full build gives them: files in index order, then routes, prefixes, methods."""
+        rank = {path: i for i, path in enumerate(self.entries)}
+        files = sorted(changed, key=rank.__getitem__)
+        fresh = [t for path in files for route in self.entries[path].routes for t in self._targets_of(self.entries[path], route)]
+        tables: dict[str, dict] = {"m": dict(previous._by_method), "l": dict(previous._loose), "b": dict(previous._buckets), "s": dict(previous._by_size)}
+        self._by_method, self._loose, self._buckets, self._by_size = tables["m"], tables["l"], tables["b"], tables["s"]
+        # the new targets in tables of their own; then each table entry that had or gets one
+        self.fresh_tables: tuple[dict, dict, dict, dict] = ({}, {}, {}, {})
+        for target in fresh:
+            _place_into(*self.fresh_tables, target)
+        added = {(name, key): items for name, table in zip("mlbs", self.fresh_tables) for key, items in table.items()}
+        removed = {key for t in previous.targets if t.path in changed for key in self._slots(t)}
+        for name, key in removed | added.keys():
+            table = tables[name]
+            if name in "ml":
+                kept = [t for t in table.get(key, ()) if t.path not in changed]
+            else:
+                kept = [x for x in table.get(key, ()) if x[1].path not in changed]
+            _insert_by_file(kept, added.get((name, key), ()), rank)
+            if kept:
+                table[key] = kept
+            else:
+                table.pop(key, None)
+        self.targets = [t for t in previous.targets if t.path not in changed]
+        _insert_by_file(self.targets, fresh, rank)
+
+    def _keep_matches(self, previous: Workspace, changed: set[str]) -> None:
+        """Carry over ``previous``'s matches that cannot have changed: none of their routes is in
+        a changed file, and no new target matches the call (the call shapes are the same: the
+        include graph and what URLs read did not change)."""
+        if len(previous._match_cache) > 20_000:
+            return  # many stale entries: matching again as calls come is cheaper
+        tables = self.fresh_tables
+        loose_methods = set(tables[1])
+        firsts = {(method, first) for method, _size, first in tables[2]}  # (method, first segment) of the new targets
+        kept = dict(previous._match_cache)  # a copy keeps the keys' hashes: only the dropped ones are hashed again
+        dropped = []
+        for key, (shape, found) in kept.items():
+            if any(m.target.path in changed for m in found):
+                dropped.append(key)
+                continue
+            method = key[1]
+            if not shape.any_prefix and method != "*":
+                # most calls start with a segment no new target starts with: no candidate
+                methods = (method, "*", "GET") if method == "HEAD" else (method, "*")
+                first = _literal(shape, 0)
+                if first is not None and not any(m in loose_methods or (m, first) in firsts or (m, None) in firsts for m in methods):
+                    continue
+            if any(up.match(shape, t.shape) is not None for t in _candidates_in(*tables, method, shape)):
+                dropped.append(key)
+        for key in dropped:
+            del kept[key]
+        self._match_cache = kept
 
     # ---- names across modules ---------------------------------------------------------
 
@@ -611,23 +808,34 @@ class Workspace:
             return ()
         return self.expand(self.entries.get(node[0]), owner.prefix_pattern)
 
-    def _add_route(self, entry: FileRoutes, route: Route) -> None:
+    def _targets_of(self, entry: FileRoutes, route: Route) -> list[RouteTarget]:
+        """The route under each prefix its router is reached by."""
         if route.path is None:
-            return
+            return []
         node = (entry.path, route.owner.name)
         own = self._own_prefix(node, route.owner)
+        out = []
         for prefix in self.prefixes(node):
             template = up.normalize([*prefix, *own, route.path])
-            target = RouteTarget(entry.path, route, template, up.shape(template, templated=True), entry.lines)
-            self.targets.append(target)
-            for method in route.methods:
-                self._by_method.setdefault(method, []).append(target)
-                if target.shape.any_prefix or target.shape.has_path_param:
-                    self._loose.setdefault(method, []).append(target)
-                else:
-                    item = (_literal(target.shape, 1), target)
-                    self._buckets.setdefault((method, target.shape.size, _literal(target.shape, 0)), []).append(item)
-                    self._by_size.setdefault((method, target.shape.size), []).append(item)
+            out.append(RouteTarget(entry.path, route, template, up.shape(template, templated=True), entry.lines))
+        return out
+
+    @staticmethod
+    def _slots(target: RouteTarget) -> list[tuple[str, tuple | str]]:
+        """The table entries ``_place`` adds ``target`` to: (table, key)."""
+        out: list[tuple[str, tuple | str]] = []
+        shape = target.shape
+        for method in target.route.methods:
+            out.append(("m", method))
+            if shape.any_prefix or shape.has_path_param:
+                out.append(("l", method))
+            else:
+                out.append(("b", (method, shape.size, _literal(shape, 0))))
+                out.append(("s", (method, shape.size)))
+        return out
+
+    def _place(self, target: RouteTarget) -> None:
+        _place_into(self._by_method, self._loose, self._buckets, self._by_size, target)
 
     # ---- the calls (read from the live index: they change without rebuilding this view) --
 
@@ -674,35 +882,14 @@ class Workspace:
         if found is None:
             if len(self._match_cache) > 100_000:
                 self._match_cache.clear()
-            found = self._match_cache[key] = self._match(path, call)
-        return found
+            shape = self.call_shape(path, call)
+            found = self._match_cache[key] = (shape, self._match(shape, call))
+        return found[1]
 
     def _candidates(self, method: str, shape: up.Shape) -> list[RouteTarget]:
-        if method == "*":
-            methods = list(self._by_method)
-        else:
-            methods = [method, "*"] + (["GET"] if method == "HEAD" else [])  # HEAD is answered by GET routes
-        out: list[RouteTarget] = []
-        if shape.any_prefix:
-            for m in methods:
-                out.extend(self._by_method.get(m, ()))
-            return out
-        c0, c1 = _literal(shape, 0), _literal(shape, 1)
-        for m in methods:
-            out.extend(self._loose.get(m, ()))
-            for size in (shape.size - 1, shape.size, shape.size + 1):  # +-1: a trailing slash
-                if c0 is None:
-                    groups = [self._by_size.get((m, size), ())]
-                else:
-                    groups = [self._buckets.get((m, size, c0), ()), self._buckets.get((m, size, None), ())]
-                for group in groups:
-                    for k1, target in group:
-                        if k1 is None or c1 is None or k1 == c1:
-                            out.append(target)
-        return out
+        return _candidates_in(self._by_method, self._loose, self._buckets, self._by_size, method, shape)
 
-    def _match(self, path: str, call: ClientCall) -> list[Match]:
-        shape = self.call_shape(path, call)
+    def _match(self, shape: up.Shape, call: ClientCall) -> list[Match]:
         best: dict[tuple[str, int], Match] = {}
         for target in self._candidates(call.method, shape):
             score = up.match(shape, target.shape)
@@ -738,6 +925,80 @@ class Workspace:
         entry = self.entries.get(path)
         return list(entry.routes) if entry is not None else []
 
+
+
+def _candidates_in(by_method: dict, loose: dict, buckets: dict, by_size: dict, method: str, shape: up.Shape) -> list[RouteTarget]:
+    """The targets of the tables (see ``Workspace.__init__``) a call of this shape may match."""
+    if method == "*":
+        methods = list(by_method)
+    else:
+        methods = [method, "*"] + (["GET"] if method == "HEAD" else [])  # HEAD is answered by GET routes
+    out: list[RouteTarget] = []
+    if shape.any_prefix:
+        for m in methods:
+            out.extend(by_method.get(m, ()))
+        return out
+    c0, c1 = _literal(shape, 0), _literal(shape, 1)
+    for m in methods:
+        out.extend(loose.get(m, ()))
+        for size in (shape.size - 1, shape.size, shape.size + 1):  # +-1: a trailing slash
+            if c0 is None:
+                groups = [by_size.get((m, size), ())]
+            else:
+                groups = [buckets.get((m, size, c0), ()), buckets.get((m, size, None), ())]
+            for group in groups:
+                for k1, target in group:
+                    if k1 is None or c1 is None or k1 == c1:
+                        out.append(target)
+    return out
+
+
+def _place_into(by_method: dict, loose: dict, buckets: dict, by_size: dict, target: RouteTarget) -> None:
+    shape = target.shape
+    for method in target.route.methods:
+        by_method.setdefault(method, []).append(target)
+        if shape.any_prefix or shape.has_path_param:
+            loose.setdefault(method, []).append(target)
+        else:
+            item = (_literal(shape, 1), target)
+            buckets.setdefault((method, shape.size, _literal(shape, 0)), []).append(item)
+            by_size.setdefault((method, shape.size), []).append(item)
+
+
+def _insert_by_file(items: list, new: Iterable, rank: dict[str, int]) -> None:
+    """Insert ``new`` (grouped by file, in file order) into ``items`` (ordered by file rank)
+    after the items of the files ranked before or with each group's file."""
+    for path, group in itertools.groupby(new, key=_path_of):
+        at = bisect.bisect_right(items, rank[path], key=lambda x: rank[_path_of(x)])
+        items[at:at] = list(group)
+
+
+def _path_of(item: RouteTarget | tuple[str | None, RouteTarget]) -> str:
+    return item.path if isinstance(item, RouteTarget) else item[1].path
+
+
+def _graph_signature(entry: FileRoutes) -> tuple:
+    """What of a file the include graph and the prefixes (``Workspace._build_edges``,
+    ``resolve``, ``owner_of``) read; its routes aside."""
+    facts = entry.facts
+    return (
+        entry.module,
+        [(i.arg_text, i.prefix_pattern, i.kind, i.owner.name if i.owner else None) for i in entry.includes],
+        [(name, o.kind, o.prefix_pattern) for name, o in entry.owners.items()],
+        (facts.definitions(), list(facts.imports.items()), list(facts.modules.items())) if facts is not None else None,
+    )
+
+
+def _changed_routes_only(previous: Workspace, now: Workspace) -> set[str] | None:
+    """The files whose entries changed since ``previous``, when only their routes may differ
+    (same files, same graph signature); None when the view must be built again."""
+    if previous.entries.keys() != now.entries.keys():
+        return None
+    changed = {path for path, entry in now.entries.items() if previous.entries[path] is not entry}
+    for path in changed:
+        if _graph_signature(previous.entries[path]) != _graph_signature(now.entries[path]):
+            return None
+    return changed
 
 
 def _literal(shape: up.Shape, i: int) -> str | None:

@@ -55,6 +55,11 @@ class Chunk:
             return None
         return _trees.lookup(self._key)[0]
 
+    @property
+    def key(self) -> str | tuple[str, str]:
+        """The text parsed (see ``_key``): chunks with equal keys have equal lines and trees."""
+        return self._key
+
     def node_at(self, path: tuple) -> ast.AST | None:
         """The node reached from the chunk's tree by ``path``: attribute names and list indexes,
         e.g. ``("body", 3, "decorator_list", 0)``. A stable way to refer to a node without

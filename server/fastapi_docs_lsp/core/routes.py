@@ -274,6 +274,25 @@ class IncludeCall:
     prefix_pattern: Pattern | None = None  # prefix= (or the mount path) as a URL pattern
 
 
+@dataclass(frozen=True, slots=True)
+class ChunkRoutes:
+    """What the walk of one chunk (top-level statement without imports) of a module found, for
+    the next version of the module: the same chunk text is not walked again.
+
+    ``loaded`` and ``attrs`` are the names it loads and its ``name.attr`` uses (references when
+    ``name`` is an imported module). ``sites`` are the expressions it asked about (``owner_for``)
+    by shape and line within the chunk: when none of them is an app or router, the chunk adds
+    nothing else. When some are, only the statements that may declare routes, routers or
+    includes (``replay``: what, the path to it in the chunk's tree, its block or whether at
+    module level) are read again, by the same code, where the chunk now is."""
+
+    sites: tuple[tuple[tuple, int], ...]
+    loaded: frozenset[str]
+    attrs: frozenset[tuple[str, str]]
+    replay: tuple[tuple[str, tuple, Any], ...] = ()
+    offset: int = 0  # where the chunk was (the blocks in ``replay`` name it)
+
+
 @dataclass(slots=True)
 class ModuleRoutes:
     routes: list[Route]
@@ -283,6 +302,8 @@ class ModuleRoutes:
     references: set[tuple[str, str]] = field(default_factory=set)
     #: names used in this module other than as ``owner.method(...)`` targets
     loaded_names: set[str] = field(default_factory=set)
+    #: chunk text -> its summary, for re-extracting the next version of the module (``previous``)
+    parts: dict[Any, ChunkRoutes] = field(default_factory=dict, repr=False, compare=False)
 
     def owner_named(self, name: str) -> Owner | None:
         for owner in self.owners:
@@ -311,7 +332,9 @@ def _literal_path(node: ast.expr | None) -> str | None:
 
 
 class _Extractor:
-    def __init__(self, analysis: ModuleAnalysis, db: ApiLookup | None, module_name: str | None) -> None:
+    def __init__(
+        self, analysis: ModuleAnalysis, db: ApiLookup | None, module_name: str | None, previous: dict[Any, ChunkRoutes] | None = None
+    ) -> None:
         self.analysis = analysis
         self.lines = analysis.lines
         self.db = db
@@ -326,6 +349,14 @@ class _Extractor:
         self.offset = 0
         self.repaired = False
         self.chunk: Chunk | None = None
+        #: the previous version's chunk summaries (``ChunkRoutes``) by chunk text, and this one's
+        self.previous: dict[Any, ChunkRoutes] = previous or {}
+        self.parts: dict[Any, ChunkRoutes] = {}
+        # what the chunk being walked reads and finds (see ``ChunkRoutes``)
+        self.sites: list[tuple[tuple, int]] = []
+        self.attrs: set[tuple[str, str]] = set()
+        self.replay: list[tuple[str, tuple, Any]] = []
+        self.saw_import = False
 
     # ---- evaluation -----------------------------------------------------------------
 
@@ -333,32 +364,46 @@ class _Extractor:
         return innermost_scope(self.analysis.module_scope, line)
 
     def eval(self, node: ast.expr, line: int) -> Ref | None:
-        if isinstance(node, ast.Name):
-            return lookup(self.scope_at(line), node.id, line, self.star, self.db)
-        if isinstance(node, ast.Attribute):
-            base = self.eval(node.value, line)
+        return self.eval_shape(_expr_shape(node), line)
+
+    def eval_shape(self, shape: tuple | None, line: int) -> Ref | None:
+        """``eval`` of an expression by its shape (``_expr_shape``): names, attributes and calls."""
+        if shape is None:
+            return None
+        if shape[0] == "n":
+            return lookup(self.scope_at(line), shape[1], line, self.star, self.db)
+        if shape[0] == "a":
+            base = self.eval_shape(shape[1], line)
             if base is None:
                 return None
-            return member_ref(_attr_value(base, self.db), node.attr, self.db)
-        if isinstance(node, ast.Call):
-            func = self.eval(node.func, line)
-            if func is None:
-                return None
-            if func.kind in ("subclass", "factory"):
-                return Ref("inst", func.path)
-            if func.kind == "obj" and _class_kind(func.path, self.db):
-                return Ref("inst", func.path)
+            return member_ref(_attr_value(base, self.db), shape[2], self.db)
+        func = self.eval_shape(shape[1], line)  # "c": a call
+        if func is None:
+            return None
+        if func.kind in ("subclass", "factory"):
+            return Ref("inst", func.path)
+        if func.kind == "obj" and _class_kind(func.path, self.db):
+            return Ref("inst", func.path)
         return None
 
-    def owner_for(self, node: ast.expr, line: int) -> Owner | None:
-        ref = self.eval(node, line)
+    def owner_kind(self, shape: tuple | None, line: int) -> tuple[str, str] | None:
+        """``(kind, class path)`` when the expression is an app or router instance."""
+        ref = self.eval_shape(shape, line)
         if ref is not None and ref.kind == "attr":
             ref = _attr_value(ref, self.db)
         if ref is None or ref.kind != "inst":
             return None
         kind = _class_kind(ref.path, self.db)
-        if kind is None:
+        return (kind, ref.path) if kind is not None else None
+
+    def owner_for(self, node: ast.expr, line: int) -> Owner | None:
+        shape = _expr_shape(node)
+        if shape is not None:
+            self.sites.append((shape, line - self.offset))
+        found = self.owner_kind(shape, line)
+        if found is None:
             return None
+        kind, cls = found
         text = ast.unparse(node)
         key: tuple
         if isinstance(node, ast.Name):
@@ -367,7 +412,7 @@ class _Extractor:
             key = ("expr", text)
         owner = self.owners.get(key)
         if owner is None:
-            owner = Owner(key=key, name=text, kind=kind, cls=ref.path)
+            owner = Owner(key=key, name=text, kind=kind, cls=cls)
             self.owners[key] = owner
         return owner
 
@@ -381,16 +426,57 @@ class _Extractor:
 
     def run(self) -> ModuleRoutes:
         for chunk in self.analysis.chunks:
+            key = chunk.key
+            part = None if chunk.repaired else self.previous.get(key)
+            if part is not None and self.reuse(part, chunk):
+                self.parts[key] = part
+                continue
             tree = chunk.tree
             if tree is None:
                 continue
             self.offset = chunk.start_line
             self.repaired = chunk.repaired
             self.chunk = chunk
-            self.walk_body(tree.body, ("module",), path=("body",))
+            self.sites, self.attrs, self.replay, self.saw_import = [], set(), [], False
+            loaded, self.loaded = self.loaded, set()
+            try:
+                self.walk_body(tree.body, ("module",), path=("body",))
+            finally:
+                chunk_loaded, self.loaded = self.loaded, loaded
+                self.loaded |= chunk_loaded
+            if not (chunk.repaired or self.saw_import):
+                self.parts[key] = ChunkRoutes(
+                    tuple(self.sites), frozenset(chunk_loaded), frozenset(self.attrs), tuple(self.replay), chunk.start_line
+                )
             del tree
         self._link_includes()
-        return ModuleRoutes(self.routes, list(self.owners.values()), self.includes, self.references, self.loaded)
+        return ModuleRoutes(self.routes, list(self.owners.values()), self.includes, self.references, self.loaded, self.parts)
+
+    def reuse(self, part: ChunkRoutes, chunk: Chunk) -> bool:
+        """Take a chunk's names and references from its summary and, when one of the expressions
+        it declares routes or routers on is an app or router now, read those statements again."""
+        start = chunk.start_line
+        if part.replay and any(self.owner_kind(shape, start + line) is not None for shape, line in part.sites):
+            tree = chunk.tree
+            if tree is None:
+                return False
+            self.offset, self.repaired, self.chunk = start, False, chunk
+            self.sites, self.replay = [], []
+            for what, path, how in part.replay:
+                node = _node_at(tree, path)
+                if what == "f" and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    self.function(node, _moved_block(how, part.offset, start), path)
+                elif what == "a" and isinstance(node, (ast.Assign, ast.AnnAssign)):
+                    self.assignment(node, how, path)
+                elif what == "c" and isinstance(node, ast.Call):
+                    self.call_statement(node, _moved_block(how, part.offset, start), path)
+            del tree
+        self.loaded |= part.loaded
+        for name, attr in part.attrs:
+            module = self.imported_modules.get(name)
+            if module:
+                self.references.add((module, attr))
+        return True
 
     def line(self, node: ast.AST) -> int:
         return self.offset + node.lineno - 1  # type: ignore[attr-defined]
@@ -407,6 +493,8 @@ class _Extractor:
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             self.imports(stmt)
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if any(_is_route_decorator(dec) for dec in stmt.decorator_list):
+                self.replay.append(("f", path, block))
             self.function(stmt, block, path)
             for dec in stmt.decorator_list:
                 # `@router.get(...)` declares a route on the router: not a use of it
@@ -423,8 +511,12 @@ class _Extractor:
             self.walk_body(stmt.body, (*block, here), module_level=False, path=(*path, "body"))
             return
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            if isinstance(stmt.value, ast.Call):
+                self.replay.append(("a", path, module_level))
             self.assignment(stmt, module_level, path)
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            if isinstance(stmt.value.func, ast.Attribute) and stmt.value.func.attr in _BLOCK_CALLS:
+                self.replay.append(("c", (*path, "value"), block))
             self.call_statement(stmt.value, block, (*path, "value"))
         # nested statement lists: each is its own block
         for name in ("body", "orelse", "finalbody"):
@@ -448,11 +540,13 @@ class _Extractor:
             if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
                 self.loaded.add(sub.id)
             elif isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name):
+                self.attrs.add((sub.value.id, sub.attr))
                 module = self.imported_modules.get(sub.value.id)
                 if module:
                     self.references.add((module, sub.attr))
 
     def imports(self, stmt: ast.Import | ast.ImportFrom) -> None:
+        self.saw_import = True
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
                 if alias.asname:
@@ -556,7 +650,7 @@ class _Extractor:
         if not isinstance(call.func, ast.Attribute):
             return
         attr = call.func.attr
-        if attr not in ("include_router", "add_api_route", "add_api_websocket_route", "mount"):
+        if attr not in _BLOCK_CALLS:
             return
         line = self.line(call)
         owner = self.owner_for(call.func.value, line)
@@ -638,6 +732,43 @@ class _Extractor:
                 route.include_prefix = incs[0].prefix
 
 
+#: the calls ``call_statement`` reads (statements of their own)
+_BLOCK_CALLS = frozenset(("include_router", "add_api_route", "add_api_websocket_route", "mount"))
+
+
+def _node_at(tree: ast.AST, path: tuple) -> ast.AST | None:
+    """The node at ``path`` (attribute names and list indexes) from ``tree``, as ``Chunk.node_at``."""
+    node: object = tree
+    try:
+        for step in path:
+            node = getattr(node, step) if isinstance(step, str) else node[step]  # type: ignore[index]
+    except (AttributeError, IndexError, TypeError):
+        return None
+    return node if isinstance(node, ast.AST) else None
+
+
+def _moved_block(block: tuple, old: int, new: int) -> tuple:
+    """A block identity (see ``walk_stmt``: statement places start with the chunk's first line)
+    of a chunk that moved from line ``old`` to ``new``."""
+    if old == new:
+        return block
+    return tuple((new, *part[1:]) if isinstance(part, tuple) and part and part[0] == old else part for part in block)
+
+
+def _expr_shape(node: ast.AST) -> tuple | None:
+    """An expression ``eval`` understands, without its nodes: ``("n", name)``, ``("a", base,
+    attr)``, ``("c", func)``; None for anything else (it evaluates to nothing)."""
+    if isinstance(node, ast.Name):
+        return ("n", node.id)
+    if isinstance(node, ast.Attribute):
+        base = _expr_shape(node.value)
+        return ("a", base, node.attr) if base is not None else None
+    if isinstance(node, ast.Call):
+        func = _expr_shape(node.func)
+        return ("c", func) if func is not None else None
+    return None
+
+
 def _call_target(node: ast.AST | None) -> ast.AST | None:
     """The ``x`` of a ``x.method(...)`` call, when ``x`` is a plain name."""
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
@@ -674,9 +805,14 @@ def _methods_of(attr: str, call: ast.Call) -> tuple[str, ...]:
     return ("GET",)
 
 
-def extract_routes(analysis: ModuleAnalysis, db: ApiLookup | None = None, module_name: str | None = None) -> ModuleRoutes:
-    """Every path operation, app/router and include_router call of one analysed module."""
-    extractor = _Extractor(analysis, db, module_name)
+def extract_routes(
+    analysis: ModuleAnalysis, db: ApiLookup | None = None, module_name: str | None = None, previous: ModuleRoutes | None = None
+) -> ModuleRoutes:
+    """Every path operation, app/router and include_router call of one analysed module.
+
+    ``previous``: what the previous version of the module gave; its chunks that declared nothing
+    are not walked again (see ``ChunkRoutes``). The result is the same as without it."""
+    extractor = _Extractor(analysis, db, module_name, previous.parts if previous is not None else None)
     try:
         result = extractor.run()
     except RecursionError:
@@ -704,6 +840,8 @@ class FileRoutes:
     includes: list[IncludeCall] = field(default_factory=list, repr=False)
     #: test-client calls, client fixtures, string constants (``core/navigation.py``)
     facts: Any = field(default=None, repr=False)
+    #: the chunk summaries of the extraction (``ModuleRoutes.parts``): the next version reuses them
+    route_parts: dict[Any, ChunkRoutes] = field(default_factory=dict, repr=False)
 
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
@@ -782,8 +920,10 @@ class RouteIndex:
     """Routes and cross-module references of every workspace file, refreshed incrementally.
 
     ``stamp_for(path)`` is cheap (mtime/size, or the version of an open document); a file is
-    re-read and re-extracted only when its stamp changes. ``analysis_for(path)`` supplies the
-    analysis (the caller decides about open documents and caching).
+    re-read and re-extracted only when its stamp changes, and then only the chunks that changed
+    are walked again (``extract_routes`` and ``navigation.module_facts`` get the previous
+    version's result). ``analysis_for(path)`` supplies the analysis (the caller decides about
+    open documents and caching).
     """
 
     def __init__(
@@ -806,6 +946,8 @@ class RouteIndex:
         self.generation = 0  # bumps whenever a file's routes, references or definitions change
         self.calls_generation = 0  # bumps whenever a file's test-client calls change (navigation)
         self._lock = threading.RLock()
+        #: path -> (stamp, lines, facts): a file's calls read ahead of its entry (``calls_for``)
+        self._calls_ahead: dict[str, tuple[tuple, list[str], Any]] = {}
 
     def refresh(self, progress: Callable[[str, float], None] | None = None) -> None:
         """Walk the roots, (re)reading files whose stamp changed. Never raises.
@@ -851,7 +993,8 @@ class RouteIndex:
                     self.calls_generation += 1
             return None
         module = self._module_name_for(path)
-        found = extract_routes(analysis, self._db(), module)
+        previous_routes = ModuleRoutes([], [], [], parts=cached.route_parts) if cached is not None else None
+        found = extract_routes(analysis, self._db(), module, previous_routes)
         with_routes = {r.owner.name for r in found.routes if r.owner.kind == "router" and r.owner.module_level}
         routers = {o.name: o for o in found.owners if o.module_level and o.kind == "router" and o.name in with_routes}
         owners: dict[str, Owner] = {}
@@ -859,12 +1002,13 @@ class RouteIndex:
             owners.setdefault(owner.name, owner)
         from .navigation import module_facts  # navigation builds on this module
 
-        facts = module_facts(analysis, module)
+        facts = module_facts(analysis, module, cached.facts if cached is not None else None)
         entry = FileRoutes(
             path, module, stamp, found.routes, routers, found.references, found.loaded_names, analysis.lines,
-            owners=owners, includes=found.includes, facts=facts,
+            owners=owners, includes=found.includes, facts=facts, route_parts=found.parts,
         )
         with self._lock:
+            self._calls_ahead.pop(path, None)
             previous = self.files.get(path)
             if previous is None or _shape_of(previous) != _shape_of(entry):
                 self.generation += 1
@@ -872,6 +1016,36 @@ class RouteIndex:
                 self.calls_generation += 1
             self.files[path] = entry
         return entry
+
+    def calls_for(self, path: str) -> tuple[list[str], Any] | None:
+        """The lines and test-client calls (``navigation.ModuleFacts``) of ``path`` as it is now,
+        without extracting its routes again when it changed: a hover right after a keystroke
+        only needs to know whether a call is under the cursor (its chunks that changed are read,
+        see ``module_facts``). ``update`` brings the whole entry up to date."""
+        stamp = self._stamp_for(path)
+        with self._lock:
+            cached = self.files.get(path)
+            ahead = self._calls_ahead.get(path)
+        if cached is not None and cached.stamp == stamp and stamp:
+            return cached.lines, cached.facts
+        if ahead is not None and ahead[0] == stamp and stamp:
+            return ahead[1], ahead[2]
+        try:
+            analysis = self._analysis_for(path)
+        except Exception:
+            log.exception("reading %s failed", path)
+            return None
+        if analysis is None:
+            return None
+        from .navigation import module_facts
+
+        previous = ahead[2] if ahead is not None else cached.facts if cached is not None else None
+        facts = module_facts(analysis, self._module_name_for(path), previous)
+        with self._lock:
+            if len(self._calls_ahead) > 16:
+                self._calls_ahead.clear()
+            self._calls_ahead[path] = (stamp, analysis.lines, facts)
+        return analysis.lines, facts
 
     def all_routes(self) -> Iterator[tuple[FileRoutes, Route]]:
         with self._lock:

@@ -20,6 +20,8 @@ lenses are refreshed (``workspace/codeLens/refresh``) after an edit changes what
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
 import logging
 import weakref
 from pathlib import Path
@@ -29,6 +31,7 @@ from lsprotocol import types
 
 from ..core import navigation as nav
 from ..core.routes import FileRoutes, Route, RouteIndex, Span
+from ..pygls_seam import RawJSON
 from ..transport import DECLINE
 from .positions import client_range, encoding_of, line_text, to_code_points
 
@@ -42,6 +45,8 @@ OPEN_LOCATIONS = "fastapi.openLocations"
 MAX_LENSES = 2000
 REFRESH_DELAY = 0.4
 
+_encode = json.JSONEncoder(separators=(",", ":")).encode  # as the transport encodes
+
 
 class _State:
     """The navigation view of the route index, rebuilt when the index's generation changes."""
@@ -51,8 +56,11 @@ class _State:
         self.refresh_task: asyncio.Task[None] | None = None
         self.shown_generation: tuple[int, int] = (-1, -1)
         self.asked = False  # the client asked for lenses: only then is a refresh worth sending
-        #: uri -> (what the lenses were computed from, the lenses)
-        self.lenses: dict[str, tuple[tuple, list[dict[str, Any]]]] = {}
+        #: uri -> (what the lenses were computed from, the lenses, as JSON too)
+        self.lenses: dict[str, tuple[tuple, list[dict[str, Any]], RawJSON]] = {}
+        #: uri -> (what they were computed with, the lens of each call): after an edit, only the
+        #: calls that changed are matched and converted again
+        self.call_lenses: dict[str, tuple[tuple, dict[int, Any], tuple]] = {}
 
 
 _states: weakref.WeakKeyDictionary[Any, _State] = weakref.WeakKeyDictionary()
@@ -107,7 +115,7 @@ def workspace(ls: FastAPIDocsServer, path: str) -> tuple[nav.Workspace, FileRout
     state = _state(ls)
     ws = state.workspaces.get(index)
     if ws is None or ws.generation != index.generation:
-        ws = state.workspaces[index] = nav.Workspace(index)
+        ws = state.workspaces[index] = nav.Workspace(index, previous=ws)  # by file delta when it can
     return ws, entry
 
 
@@ -134,6 +142,7 @@ def _range(lines: list[str], span: Span, encoding: str) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=8192)
 def _uri(path: str) -> str:
     return Path(path).as_uri()
 
@@ -174,51 +183,97 @@ def _lens(command: str, uri: str, at: dict[str, Any], title: str, locations: lis
 
 
 def code_lenses(ls: FastAPIDocsServer, uri: str) -> list[dict[str, Any]]:
+    got = _lenses(ls, uri)
+    return got[0] if got is not None else []
+
+
+def code_lenses_json(ls: FastAPIDocsServer, uri: str) -> RawJSON:
+    """The lenses as JSON (the raw path): a test file's hundreds of lenses are encoded once, and
+    after an edit only the changed calls' lenses are encoded again."""
+    got = _lenses(ls, uri)
+    return got[1] if got is not None else RawJSON("[]")
+
+
+def _lenses(ls: FastAPIDocsServer, uri: str) -> tuple[list[dict[str, Any]], RawJSON] | None:
     if not ls.settings.codeLens or not uri.endswith(".py"):
-        return []
+        return None
     _state(ls).asked = True
     path = ls.path_of(uri)
     got = workspace(ls, path)
     if got is None:
-        return []
+        return None
     ws, entry = got
     state = _state(ls)
     key = (id(ws), entry.stamp, ws.index.calls_generation)
     cached = state.lenses.get(uri)
     if cached is not None and cached[0] == key:
-        return cached[1]
-    out = _compute_lenses(ls, uri, path, ws, entry)
+        return cached[1], cached[2]
+    out, texts = _compute_lenses(ls, uri, path, ws, entry)
+    text = RawJSON(f"[{','.join(texts)}]")
     if len(state.lenses) > 64:
         state.lenses.clear()
-    state.lenses[uri] = (key, out)
-    return out
+        state.call_lenses.clear()
+    state.lenses[uri] = (key, out, text)
+    return out, text
 
 
-def _compute_lenses(ls: FastAPIDocsServer, uri: str, path: str, ws: nav.Workspace, entry: FileRoutes) -> list[dict[str, Any]]:
+def _compute_lenses(ls: FastAPIDocsServer, uri: str, path: str, ws: nav.Workspace, entry: FileRoutes) -> tuple[list[dict[str, Any]], list[str]]:
+    """The lenses of a file, and each one's JSON."""
     encoding = _encoding(ls, uri)
     command = SHOW_REFERENCES if SHOW_REFERENCES in _client_commands(ls) else OPEN_LOCATIONS
     lines = entry.lines
     out: list[dict[str, Any]] = []
+    texts: list[str] = []
     if entry.facts is not None:
+        # a call's lens depends on the call, the text of its lines (UTF-16 columns) and its
+        # matches: kept per call while they are the same objects (a chunk that did not change
+        # keeps its calls, see ``module_facts``; a workspace view updated by a file's delta keeps
+        # the matches that did not change, see ``Workspace._keep_matches``)
+        # (in the same view, with the same client fixtures, a call's matches are the same)
+        state = _state(ls)
+        made_with = (encoding, command)
+        view = (weakref.ref(ws), frozenset(ws.client_fixtures))  # no strong reference: views are big
+        known = state.call_lenses.get(uri)
+        before = known[1] if known is not None and known[0] == made_with else {}
+        same_view = known is not None and known[2] == view
+        memo: dict[int, tuple[nav.ClientCall, str, str, list[nav.Match], tuple[dict[str, Any], str] | None]] = {}
         for call in entry.facts.calls:
-            matches = ws.matches(path, call)
-            if not matches:
-                continue
-            locations = [_route_location(ls, m.target) for m in matches]
-            title = nav.lens_title(matches[0], len(matches) - 1)
-            out.append(_lens(command, uri, _range(lines, call.call_span, encoding), title, locations))
-            if len(out) >= MAX_LENSES:
-                return out
+            span = call.call_span
+            first, last = line_text(lines, span.line), line_text(lines, span.end_line)
+            hit = before.get(id(call))
+            if hit is not None and not (hit[0] is call and hit[1] == first and hit[2] == last):
+                hit = None
+            matches = hit[3] if hit is not None and same_view else ws.matches(path, call)
+            if hit is not None and hit[3] is matches:
+                made = hit[4]
+            else:
+                made = None
+                if matches:
+                    locations = [_route_location(ls, m.target) for m in matches]
+                    title = nav.lens_title(matches[0], len(matches) - 1)
+                    lens = _lens(command, uri, _range(lines, span, encoding), title, locations)
+                    made = (lens, _encode(lens))
+            memo[id(call)] = (call, first, last, matches, made)
+            if made is not None:
+                out.append(made[0])
+                texts.append(made[1])
+                if len(out) >= MAX_LENSES:
+                    break
+        state.call_lenses[uri] = (made_with, memo, view)
+        if len(out) >= MAX_LENSES:
+            return out, texts
     if ws.has_tests():
         for route in entry.routes:
             if route.path is None:
                 continue
             sites = ws.tests_of(path, route)
             at = _range(lines, route.decorator, encoding)
-            out.append(_lens(command, uri, at, nav.tests_title(len(sites)), [_call_location(ls, s) for s in sites]))
+            lens = _lens(command, uri, at, nav.tests_title(len(sites)), [_call_location(ls, s) for s in sites])
+            out.append(lens)
+            texts.append(_encode(lens))
             if len(out) >= MAX_LENSES:
                 break
-    return out
+    return out, texts
 
 
 def _cursor(ls: FastAPIDocsServer, uri: str, entry: FileRoutes, position: types.Position) -> tuple[int, int]:
@@ -265,50 +320,32 @@ def references(ls: FastAPIDocsServer, uri: str, position: types.Position, includ
     return out
 
 
-def _no_call_on_unchanged_line(ls: FastAPIDocsServer, index: RouteIndex, path: str, line: int) -> bool:
-    """True when the hovered line of an open document that changed since it was indexed is
-    unchanged (maybe moved by lines added or removed above it) and held no test-client call's
-    URL. Re-reading a changed file costs a pass over the whole module: a hover right after each
-    keystroke skips it, and the file is re-read when a hover may land on a URL."""
-    old = index.files.get(path)
-    doc = ls.open_document_at(path)
-    if old is None or old.facts is None or doc is None or not hasattr(doc, "line_count"):
-        return False
-    stamp = old.stamp
-    if not (isinstance(stamp, tuple) and len(stamp) > 1 and stamp[0] == "open" and stamp[1] != doc.version):
-        return False  # unchanged (the cached entry answers at once), or not from the editor
-    current = doc.line(line)
-    shift = doc.line_count() - len(old.lines)
-    for at in (line, line - shift) if shift else (line,):
-        if 0 <= at < len(old.lines) and old.lines[at] == current:
-            return not any(call.url_span.line <= at <= call.url_span.end_line for call in old.facts.calls)
-    return False
-
-
 def route_hover(ls: FastAPIDocsServer, uri: str, line: int, character: int) -> dict[str, Any] | None:
     """The route card for a hover on a test-client call's URL, as LSP JSON; None elsewhere.
 
-    Cheap when the cursor is not on such a call: one look-up in the file's list of calls."""
+    Cheap when the cursor is not on such a call: one look-up in the file's list of calls, read
+    as the document is now (after an edit, only its changed chunks are read again: not its
+    routes, whose extraction costs a pass over the module)."""
     if not uri.endswith(".py"):
         return None
     index = _index(ls)
     if index is None:
         return None
     path = ls.path_of(uri)
-    if _no_call_on_unchanged_line(ls, index, path, line):
-        return None
-    entry = index.update(path)  # a stamp check unless the document changed
-    if entry is None or entry.facts is None or not entry.facts.calls:
+    current = index.calls_for(path)
+    if current is None or current[1] is None or not current[1].calls:
         return None
     encoding = _encoding(ls, uri)
-    position = types.Position(line=line, character=character)
-    call = nav.call_at(entry.facts.calls, *_cursor(ls, uri, entry, position))
+    col = to_code_points(line_text(current[0], line), character, encoding)
+    if nav.call_at(current[1].calls, line, col) is None:
+        return None
+    got = workspace(ls, path)  # the whole entry brought up to date: the same calls
+    if got is None or got[1].facts is None:
+        return None
+    ws, entry = got
+    call = nav.call_at(entry.facts.calls, line, col)
     if call is None:
         return None
-    got = workspace(ls, path)
-    if got is None:
-        return None
-    ws = got[0]
     matches = ws.matches(path, call)
     if not matches:
         return None
@@ -419,7 +456,7 @@ def _raw(ls: FastAPIDocsServer, params: Any, what: str) -> Any:
         if not isinstance(uri, str) or _large_path(ls, ls.path_of(uri)):
             return DECLINE
         if what == "codeLens":
-            return code_lenses(ls, uri)
+            return code_lenses_json(ls, uri)
         line, character = params["position"]["line"], params["position"]["character"]
     except (KeyError, TypeError):
         return DECLINE  # the typed path validates and answers with the proper error
