@@ -361,18 +361,31 @@ def _except_star_unsupported() -> bool:
     return sys.version_info < (3, 11)
 
 
+#: a string prefix with ``f`` or ``t`` before a quote: where ``_FStrings`` may change anything
+_FT_STRING = re.compile(r"(?:[fFtT][rRbBuUfFtT]?|[rRbBuU][fFtT])['\"]")
+#: where ``_statements`` may lower: the names ``type`` and ``except``, and a ``def``/``class``
+#: name followed by ``[`` (a name token starts after anything but a letter: ``1type`` is two)
+_STATEMENT_HINT = re.compile(r"(?<![^\W\d])(?:type|except)(?!\w)|(?<![^\W\d])(?:def|class)(?!\w)[\s\\]*[^\W\d]\w*\[")
+
+
 def lower(text: str) -> str | None:
-    """``text`` with newer syntax lowered, positions kept; ``None`` if nothing was lowered."""
+    """``text`` with newer syntax lowered, positions kept; ``None`` if nothing was lowered.
+
+    Each pass runs only where a cheap search finds what it may lower (both passes read every
+    character in Python; a chunk being typed into is lowered on many keystrokes)."""
     changed = False
-    try:
-        fs = _FStrings(text)
-        out = fs.run()
-        changed = fs.changed
-    except (_Unlowerable, IndexError, RecursionError):
-        out = list(text)
-    lowered = "".join(out)
-    out2 = list(lowered)
-    if _statements(lowered, out2):
-        changed = True
-        lowered = "".join(out2)
+    lowered = text
+    if _FT_STRING.search(text) is not None:
+        try:
+            fs = _FStrings(text)
+            out = fs.run()
+            changed = fs.changed
+        except (_Unlowerable, IndexError, RecursionError):
+            out = list(text)
+        lowered = "".join(out)
+    if _STATEMENT_HINT.search(lowered) is not None:
+        out2 = list(lowered)
+        if _statements(lowered, out2):
+            changed = True
+            lowered = "".join(out2)
     return lowered if changed else None
