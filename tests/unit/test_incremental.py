@@ -144,3 +144,23 @@ def test_typing_into_a_function_keystroke_by_keystroke_equals_scratch(api_db):
         now = text[:at] + typed[:i] + text[at:]
         incremental = analyze(now, module_name="typing_mod", db=api_db)
         assert shape(incremental) == shape(analyze(now, module_name="typing_mod", db=api_db, incremental=False)), typed[:i]
+
+
+def test_typing_leaves_no_reference_cycles(api_db):
+    """The server freezes each fresh analysis out of the GC's reach (``gc.freeze``): the garbage
+    a keystroke leaves must go by reference counting, or it stays until the next full collection
+    (a syntax error kept with its frames for the repairs once made a cycle per keystroke)."""
+    import gc
+
+    text = BASE + "\n\ndef after(request: Request):\n    return read\n"
+    analyze(text, module_name="cycles_mod", db=api_db)
+    at = text.index("    return request.url.path\n") + len("    return request.url.path\n")
+    typed = "    if item_id > 100:\n        raise HTTPException(status_code=status.HTTP_400_BAD_REQUEST, detail=f\"{item_id}\")\n"
+    gc.collect()
+    gc.disable()
+    try:
+        for i in range(1, len(typed) + 1):
+            analyze(text[:at] + typed[:i] + text[at:], module_name="cycles_mod", db=api_db)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

@@ -284,7 +284,7 @@ def _parse(text: str, failed: dict | None = None) -> ast.Module | None:
         return ast.parse(text)
     except SyntaxError as exc:
         if failed is not None:
-            failed["error"] = exc
+            failed["error"] = exc.with_traceback(None)  # (its frames would hold ``failed``: a cycle)
         if not may_need_lowering(text, exc):
             return None
     except (ValueError, RecursionError, MemoryError):
@@ -306,17 +306,18 @@ def _repair(lines: list[str], error: SyntaxError | None = None) -> ast.Module | 
     lines = list(lines)
     tried: set[tuple[int, str]] = set()
     for _ in range(_MAX_REPAIRS):
-        try:
-            if error is not None:
-                exc, error = error, None
-                raise exc
-            return ast.parse("\n".join(lines))
-        except (ValueError, RecursionError, MemoryError):
-            return None
-        except SyntaxError as exc:
-            lineno = (exc.lineno or len(lines)) - 1
-            lineno = min(max(lineno, 0), len(lines) - 1)
-            message = str(exc.msg or "")
+        if error is not None:
+            error_line, message = error.lineno, str(error.msg or "")
+            error = None
+        else:
+            try:
+                return ast.parse("\n".join(lines))
+            except (ValueError, RecursionError, MemoryError):
+                return None
+            except SyntaxError as exc:
+                error_line, message = exc.lineno, str(exc.msg or "")
+        lineno = (error_line or len(lines)) - 1
+        lineno = min(max(lineno, 0), len(lines) - 1)
         line = lines[lineno]
         if "expected an indented block" in message:
             # a block header without its block yet (typing ``if x:`` then Enter): ``if x: pass``
