@@ -30,6 +30,8 @@ def test_repairs_unclosed_call():
 
 import ast  # noqa: E402
 
+import pytest  # noqa: E402
+
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
@@ -94,6 +96,7 @@ MERGE_SNIPPETS = ["(", ")", "[", "]", "{", "}", "'", '"', "'''", '"""', "\\", "\
 
 @settings(max_examples=int(__import__("os").environ.get("PROP_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(edits=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 3), st.sampled_from(MERGE_SNIPPETS)), min_size=1, max_size=5))
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::SyntaxWarning")  # (invalid escapes parsed)
 def test_merges_skipped_only_where_they_cannot_parse(edits):
     text = MERGE_BASE
     for where, delete, insert in edits:
@@ -158,3 +161,147 @@ def test_a_block_header_without_its_block_keeps_the_function():
         assert isinstance(func, ast.FunctionDef) and func.name == "f"
         assert any(isinstance(node, ast.If) and isinstance(node.body[0], ast.Pass) for node in ast.walk(func))
         assert "request" in {n.id for n in ast.walk(func) if isinstance(n, ast.Name)}
+
+
+class _CharByChar(lowering._FStrings):
+    """The f-string lowering as first written, one character at a time (the reference)."""
+
+    def code(self, i: int, field: bool) -> int:
+        """Scan code from ``i``; in a replacement field, stop at its ``}``, ``!``, ``:`` or ``=``."""
+        s = self.s
+        n = len(s)
+        depth = 0
+        while i < n:
+            ch = s[i]
+            if ch == "#":
+                end = s.find("\n", i)
+                i = n if end < 0 else end
+                continue
+            if ch in "'\"":
+                i = self.string(i, i)
+                continue
+            if lowering._is_ident_char(ch):
+                j = i + 1
+                while j < n and lowering._is_ident_char(s[j]):
+                    j += 1
+                if j < n and s[j] in "'\"" and j - i <= 2 and all(c in lowering._PREFIX_CHARS for c in s[i:j]) and (i == 0 or not lowering._is_ident_char(s[i - 1])):
+                    i = self.string(i, j)
+                else:
+                    i = j
+                continue
+            if ch in lowering._OPEN:
+                depth += 1
+            elif ch in lowering._CLOSE:
+                if depth == 0 and field:
+                    if ch == "}":
+                        return i
+                    raise lowering._Unlowerable
+                depth = max(0, depth - 1)
+            elif field and depth == 0:
+                nxt = s[i + 1] if i + 1 < n else ""
+                if ch in "<>=!" and nxt == "=":
+                    i += 2
+                    continue
+                if ch in "!:":
+                    return i
+                if ch == "=":
+                    j = i + 1
+                    while j < n and s[j] in " \t":
+                        j += 1
+                    if j < n and s[j] in "}!:":
+                        return i
+            i += 1
+        if field:
+            raise lowering._Unlowerable
+        return n
+
+    def string(self, start: int, q: int) -> int:
+        """A string literal whose prefix starts at ``start`` and quote at ``q``: its end."""
+        s = self.s
+        quote = s[q : q + 3] if s[q : q + 3] in ('"""', "'''") else s[q]
+        prefix = s[start:q].lower()
+        if "f" in prefix or "t" in prefix:
+            return self.fstring(start, q, quote, "r" in prefix)
+        i = q + len(quote)
+        n = len(s)
+        while i < n:
+            ch = s[i]
+            if ch == "\\":
+                i += 2
+                continue
+            if s.startswith(quote, i):
+                return i + len(quote)
+            if ch == "\n" and len(quote) == 1:
+                return i  # unterminated: left as it is
+            i += 1
+        return n
+
+    def fstring(self, start: int, q: int, quote: str, raw: bool) -> int:
+        s, out = self.s, self.out
+        self.changed = True
+        out[start] = "("
+        for k in range(start + 1, q + len(quote)):
+            out[k] = " "
+        i = q + len(quote)
+        n = len(s)
+        while i < n:
+            if s.startswith(quote, i):
+                for k in range(i, i + len(quote)):
+                    out[k] = " "
+                out[i + len(quote) - 1] = ")"
+                return i + len(quote)
+            ch = s[i]
+            if ch == "\\":
+                out[i] = " "
+                if i + 1 < n:
+                    if not raw and s[i + 1] == "N" and i + 2 < n and s[i + 2] == "{":
+                        end = s.find("}", i)
+                        if end < 0:
+                            raise lowering._Unlowerable
+                        for k in range(i + 1, end + 1):
+                            out[k] = lowering._blank(s[k])
+                        i = end + 1
+                        continue
+                    out[i + 1] = lowering._blank(s[i + 1])
+                i += 2
+                continue
+            if ch == "{":
+                if s.startswith("{", i + 1):
+                    out[i] = out[i + 1] = " "
+                    i += 2
+                    continue
+                i = self.replacement_field(i)
+                continue
+            if ch == "}":
+                out[i] = " "
+                if s.startswith("}", i + 1):
+                    out[i + 1] = " "
+                    i += 1
+                i += 1
+                continue
+            if ch == "\n" and len(quote) == 1:
+                raise lowering._Unlowerable  # an unterminated one-line f-string
+            out[i] = lowering._blank(ch)
+            i += 1
+        raise lowering._Unlowerable
+
+FSTRING_SNIPPETS = [
+    'f"{x["a"]}"', "f'{a!r:>{w}}'", 'f"""{\nx\n}"""', "t'{y}'", 'rf"\\{x}"', "f'{x=}'", "f'{x = }'", "f'{a:{b}}'",
+    "f'{x!r}'", "f'{{}}'", "f'{'", "'", '"', "\\", "\n", "{", "}", "#", "f'\\N{DASH}'", "é", "f'é{x}é'", "b'\\''",
+    "'''", '"""', "x[0]", ":=", "!=", " = ", "abc", "(", ")", "f'{(lambda: 1)()}'",
+]
+
+
+@settings(max_examples=int(__import__("os").environ.get("PROP_EXAMPLES", "60")) * 3, deadline=None)
+@given(parts=st.lists(st.sampled_from(FSTRING_SNIPPETS), min_size=1, max_size=10))
+def test_fstring_lowering_jumps_give_the_character_by_character_result(parts):
+    text = "".join(parts)
+
+    def run(cls):
+        fs = cls(text)
+        try:
+            return "".join(fs.run()), fs.changed
+        except (lowering._Unlowerable, IndexError, RecursionError) as exc:
+            return type(exc).__name__
+
+    assert run(lowering._FStrings) == run(_CharByChar)

@@ -29,6 +29,20 @@ _OPEN = "([{"
 _CLOSE = ")]}"
 
 
+#: what ``_FStrings.code`` stops at: comments, quotes, words, brackets, field-ending operators
+_CODE_STOP = re.compile(r"""[#'"()\[\]{}<>=!:]|\w+""")
+#: the body of a plain string up to its closing quote, an unescaped line break (one-line
+#: strings) or the end; a backslash escapes the next character, whatever it is
+_STRING_BODY = {
+    '"': re.compile(r'(?:[^"\\\n]|\\.)*(?:\\\Z)?', re.DOTALL),
+    "'": re.compile(r"(?:[^'\\\n]|\\.)*(?:\\\Z)?", re.DOTALL),
+    '"""': re.compile(r'(?:[^"\\]|\\.|"(?!""))*(?:\\\Z)?', re.DOTALL),
+    "'''": re.compile(r"(?:[^'\\]|\\.|'(?!''))*(?:\\\Z)?", re.DOTALL),
+}
+#: what ``_FStrings.fstring`` stops at: quotes, escapes, fields, line breaks
+_FSTRING_STOP = re.compile(r"""['"\\{}\n]""")
+
+
 class _Unlowerable(Exception):
     """The text is not what the lowering understands (it is left to the repairs)."""
 
@@ -59,11 +73,19 @@ class _FStrings:
     # ---- code --------------------------------------------------------------------------
 
     def code(self, i: int, field: bool) -> int:
-        """Scan code from ``i``; in a replacement field, stop at its ``}``, ``!``, ``:`` or ``=``."""
+        """Scan code from ``i``; in a replacement field, stop at its ``}``, ``!``, ``:`` or ``=``.
+
+        Jumps from one character that matters to the next (``_CODE_STOP``): a comment, a quote,
+        a word (a string prefix?), a bracket, an operator a replacement field ends at."""
         s = self.s
         n = len(s)
         depth = 0
-        while i < n:
+        search = _CODE_STOP.search
+        while True:
+            m = search(s, i)
+            if m is None:
+                break
+            i = m.start()
             ch = s[i]
             if ch == "#":
                 end = s.find("\n", i)
@@ -72,10 +94,8 @@ class _FStrings:
             if ch in "'\"":
                 i = self.string(i, i)
                 continue
-            if _is_ident_char(ch):
-                j = i + 1
-                while j < n and _is_ident_char(s[j]):
-                    j += 1
+            if m.end() - i > 1 or _is_ident_char(ch):  # a word
+                j = m.end()
                 if j < n and s[j] in "'\"" and j - i <= 2 and all(c in _PREFIX_CHARS for c in s[i:j]) and (i == 0 or not _is_ident_char(s[i - 1])):
                     i = self.string(i, j)
                 else:
@@ -116,18 +136,13 @@ class _FStrings:
         prefix = s[start:q].lower()
         if "f" in prefix or "t" in prefix:
             return self.fstring(start, q, quote, "r" in prefix)
-        i = q + len(quote)
         n = len(s)
-        while i < n:
-            ch = s[i]
-            if ch == "\\":
-                i += 2
-                continue
-            if s.startswith(quote, i):
-                return i + len(quote)
-            if ch == "\n" and len(quote) == 1:
-                return i  # unterminated: left as it is
-            i += 1
+        body = _STRING_BODY[quote].match(s, q + len(quote))  # (escapes skipped; matches "" at least)
+        end = body.end() if body is not None else n
+        if end < n and s.startswith(quote, end):
+            return end + len(quote)
+        if end < n and s[end] == "\n":
+            return end  # unterminated: left as it is
         return n
 
     def fstring(self, start: int, q: int, quote: str, raw: bool) -> int:
@@ -139,6 +154,14 @@ class _FStrings:
         i = q + len(quote)
         n = len(s)
         while i < n:
+            k = _FSTRING_STOP.search(s, i)
+            k = n if k is None else k.start()
+            if k > i:  # literal text: blanked as a whole
+                run = s[i:k]
+                out[i:k] = [" "] * (k - i) if run.isascii() else [_blank(c) for c in run]
+                i = k
+                if i >= n:
+                    break
             if s.startswith(quote, i):
                 for k in range(i, i + len(quote)):
                     out[k] = " "
