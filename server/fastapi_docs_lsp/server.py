@@ -108,7 +108,7 @@ class FastAPIDocsServer(LanguageServer):
         self._frozen_analyses = 0
         self._last_analysis = 0.0  # time.monotonic() of the last fresh analysis
         self._rss_after_collection: float | None = None
-        self._frozen_after_collection = 0
+        self._frozen_after_collection: int | None = None
         self._thaw_scheduled = False
         self._after_load_callbacks: list[Callable[[], None]] = []
         self._document_listeners: dict[str, list[Callable[[Any, Any], None]]] = {}
@@ -273,15 +273,23 @@ class FastAPIDocsServer(LanguageServer):
     def _grown_since_collection(self) -> bool:
         """Whether frozen garbage may have piled up since the last collection: the memory in use
         and the objects frozen both grew. (A full collection takes ~0.5 s with a 50,000-line
-        module open; it runs inside the request that made the analysis.)"""
+        module open; it runs inside the request that made the analysis.) Counting the frozen
+        objects walks them all (~10 ms): it is done only once the memory grew."""
         rss = _rss_mb()
         if rss is None:
             return False
-        frozen = gc.get_freeze_count()
         if self._rss_after_collection is None:  # no collection yet: measure from here
             self._rss_after_collection = rss
-            self._frozen_after_collection = frozen
-        return rss - self._rss_after_collection > THAW_GROWTH_MB and frozen - self._frozen_after_collection > THAW_GROWTH_OBJECTS
+        if rss - self._rss_after_collection <= THAW_GROWTH_MB:
+            return False
+        frozen = gc.get_freeze_count()
+        if self._frozen_after_collection is None:  # no count yet: count from here
+            self._rss_after_collection, self._frozen_after_collection = rss, frozen
+            return False
+        if frozen - self._frozen_after_collection > THAW_GROWTH_OBJECTS:
+            return True
+        self._rss_after_collection = rss  # grown without garbage: measure from here
+        return False
 
     def _collect_frozen(self) -> None:
         """Thaw, collect the garbage the frozen analyses left (replaced scopes), freeze again."""
