@@ -65,6 +65,11 @@ class _FStrings:
         self.s = text
         self.out = list(text)
         self.changed = False
+        # why a scan raised _Unlowerable (for ``parsing._Ends``): the text ended inside an
+        # f-string (``ran_off``), or a one-line f-string's literal part met a line break at
+        # ``broken_at`` (an error whatever follows)
+        self.ran_off = False
+        self.broken_at = -1
 
     def run(self) -> list[str]:
         self.code(0, field=False)
@@ -124,6 +129,7 @@ class _FStrings:
                         return i
             i += 1
         if field:
+            self.ran_off = True
             raise _Unlowerable
         return n
 
@@ -197,9 +203,11 @@ class _FStrings:
                 i += 1
                 continue
             if ch == "\n" and len(quote) == 1:
+                self.broken_at = i
                 raise _Unlowerable  # an unterminated one-line f-string
             out[i] = _blank(ch)
             i += 1
+        self.ran_off = True
         raise _Unlowerable
 
     def replacement_field(self, i: int) -> int:
@@ -211,8 +219,11 @@ class _FStrings:
         if s[j] == "=":
             out[j] = " "
             j += 1
-            while s[j] in " \t":
+            while j < len(s) and s[j] in " \t":
                 j += 1
+            if j >= len(s):
+                self.ran_off = True
+                raise _Unlowerable
         if s[j] == "!":
             out[j] = ","
             comma = True
@@ -225,6 +236,7 @@ class _FStrings:
             comma = True
             j = self.format_spec(j + 1)
         if j >= len(s) or s[j] != "}":
+            self.ran_off = j >= len(s)
             raise _Unlowerable
         out[j] = " " if comma else ","
         return j + 1
@@ -241,6 +253,7 @@ class _FStrings:
                 continue
             out[i] = _blank(ch)
             i += 1
+        self.ran_off = True
         raise _Unlowerable
 
 

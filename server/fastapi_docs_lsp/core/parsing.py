@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
 from .background import pause_point
-from .lowering import lower
+from .lowering import _FStrings, _Unlowerable, lower
 
 _CONTINUATION = re.compile(r"^(?:else\b|elif\b|except\b|finally\b|case\b|[)\]}])")
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
@@ -463,36 +463,63 @@ _RUN = {
 _CLOSER_OF = {"(": ")", "[": "]", "{": "}"}
 
 
-def _unbalanced_braces(body: str) -> bool:
-    body = body.replace("{{", "").replace("}}", "")
-    return body.count("{") != body.count("}")
-
-
 class _Ends:
     """How a text ends for Python's tokenizer, read cheaply: ``_CLOSED`` (outside brackets,
     strings and line continuations), ``_OPEN`` (inside one of them: the text cannot parse as
-    it is, though more text may close it) or ``_UNCERTAIN`` (an f-string or t-string whose
-    replacement fields the scan does not follow: PEP 701 nested quotes, fields over lines).
+    it is, though more text may close it) or ``_UNCERTAIN`` (what the scan does not follow).
 
     ``feed`` reads more text, as if appended (a chunk merged with the next ones). The scan
-    follows Python's tokenizer on all text that parses (but the uncertain f-strings), so a text
-    that parses never ends ``_OPEN``; and after a text that ends ``_CLOSED``, a line in column 0
-    can only start a new statement (merging it cannot make the text parse)."""
+    follows Python's tokenizer on all text that parses, so a text that parses never ends
+    ``_OPEN``; and after a text that ends ``_CLOSED``, a line in column 0 can only start a new
+    statement (merging it cannot make the text parse). f-strings and t-strings (nested quotes,
+    replacement fields over lines: PEP 701) are read as the lowering reads them (``_FStrings``)."""
 
-    __slots__ = ("status", "_stack", "_quote")
+    __slots__ = ("status", "_stack", "_quote", "_text", "_fstring")
 
     def __init__(self, text: str) -> None:
         self.status = _CLOSED
         self._stack: list[str] = []
         self._quote = ""  # the triple quote of a string still open at the end
+        self._text = ""  # all the text fed
+        self._fstring = -1  # where an f-string still open at the end starts
         self.feed(text)
+
+    def _fstring_end(self, start: int) -> int | None:
+        """The end of the f-string starting (with its prefix) at ``start``; None when the text
+        ends inside it (``_OPEN``, remembered) or the scan cannot tell (``_UNCERTAIN``). A
+        one-line f-string broken by a line break: the scan goes on after that line."""
+        text = self._text
+        q = start
+        while text[q] not in "'\"":
+            q += 1
+        scan = _FStrings(text)
+        try:
+            return scan.string(start, q)
+        except (_Unlowerable, IndexError, RecursionError):
+            if scan.broken_at >= 0:
+                return scan.broken_at  # an error whatever follows
+            if scan.ran_off:
+                self._fstring = start
+                self.status = _OPEN
+            else:
+                self.status = _UNCERTAIN
+            return None
 
     def feed(self, text: str) -> None:
         if self.status == _UNCERTAIN:
             return
-        pos, n, stack = 0, len(text), self._stack
-        if self._quote:
-            body = _BODY[self._quote].match(text)
+        pos = len(self._text)
+        self._text += text
+        text = self._text
+        n, stack = len(text), self._stack
+        if self._fstring >= 0:
+            end = self._fstring_end(self._fstring)
+            if end is None:
+                return  # still inside it
+            self._fstring = -1
+            pos = end
+        elif self._quote:
+            body = _BODY[self._quote].match(text, pos)
             if body is None:
                 return  # still inside the string
             self._quote = ""
@@ -507,30 +534,28 @@ class _Ends:
             quote = m.group(2)
             if quote is not None:
                 prefix = m.group(1)
-                fstring = prefix is not None and ("f" in prefix or "F" in prefix or "t" in prefix or "T" in prefix)
+                if prefix is not None and ("f" in prefix or "F" in prefix or "t" in prefix or "T" in prefix):
+                    end = self._fstring_end(m.start())
+                    if end is None:
+                        return
+                    pos = end
+                    continue
                 if len(quote) == 3:
                     body = _BODY[quote].match(text, pos)
                     if body is None:
                         self._quote = quote  # open to the end
                         break
-                    end = body.end()
-                    inside = body.group(0)
-                else:
-                    run = _RUN[quote].match(text, pos)  # (matches the empty string at least)
-                    end = run.end() if run is not None else pos
-                    inside = text[pos:end]
-                    if end < n and text[end] == quote:
-                        end += 1
-                    elif end == n - 1 or (fstring and _unbalanced_braces(inside)):
-                        # an escaped line break at the very end, or a replacement field that
-                        # may go on below (PEP 701): the string may go on in what follows
-                        self.status = _UNCERTAIN
-                        return
-                    # else unterminated at its line end: an error whatever follows
-                if fstring and _unbalanced_braces(inside):
-                    self.status = _UNCERTAIN  # nested quotes of the same kind (PEP 701)
+                    pos = body.end()
+                    continue
+                run = _RUN[quote].match(text, pos)  # (matches the empty string at least)
+                end = run.end() if run is not None else pos
+                if end < n and text[end] == quote:
+                    pos = end + 1
+                elif end == n - 1:  # an escaped line break at the very end: it may go on below
+                    self.status = _UNCERTAIN
                     return
-                pos = end
+                else:
+                    pos = end  # unterminated at its line end: an error whatever follows
                 continue
             opener = m.group(3)
             if opener is not None:
