@@ -30,3 +30,50 @@ def test_memory_growth_without_more_frozen_objects_collects_nothing(monkeypatch)
     now["frozen"] += THAW_GROWTH_OBJECTS + 1
     assert ls._grown_since_collection()
     assert now["counts"] == 3
+
+
+def test_collections_that_find_little_garbage_back_off(monkeypatch):
+    """A workspace scan gathering a large module's routes grows memory and frozen objects with
+    live data: each full collection then finds little, and the next one waits for four times the
+    growth (a collection holds the interpreter ~0.5-1 s at 50,000 lines)."""
+    ls = FastAPIDocsServer()
+    found = {"n": 10}
+    monkeypatch.setattr(server_module.gc, "collect", lambda *a: found["n"])
+    monkeypatch.setattr(server_module.gc, "get_freeze_count", lambda: 0)
+    monkeypatch.setattr(server_module, "_rss_mb", lambda: 100.0)
+    ls._collect_frozen()
+    ls._collect_frozen()
+    assert ls._growth_scale == 16
+    found["n"] = THAW_GROWTH_OBJECTS
+    ls._collect_frozen()
+    assert ls._growth_scale == 1
+
+
+def test_no_collection_inside_a_request_while_background_work_runs(monkeypatch):
+    """What grows while a workspace scan (or diagnostics) runs is mostly its own live data: the
+    collection then waits for the user to pause (or the count cap), not inside a hover."""
+    from fastapi_docs_lsp.core import background
+
+    ls = FastAPIDocsServer()
+    collected: list[bool] = []
+    monkeypatch.setattr(ls, "_collect_frozen", lambda: collected.append(True))
+    monkeypatch.setattr(ls, "_schedule_collection", lambda: True)
+    monkeypatch.setattr(ls, "_grown_since_collection", lambda: True)
+    monkeypatch.setattr(server_module.gc, "freeze", lambda: None)
+
+    def fresh_analysis(path: str, text: str, version: object) -> object:
+        ls.project.analyses_made += 1
+        return object()
+
+    monkeypatch.setattr(ls.project, "analysis", fresh_analysis)
+
+    def analyse() -> None:
+        ls.analysis_of("/m.py", "x = 1", None)
+
+    ls._frozen_analyses = server_module.THAW_EVERY
+    monkeypatch.setattr(background, "_busy", 1)
+    analyse()
+    assert collected == []
+    monkeypatch.setattr(background, "_busy", 0)
+    analyse()
+    assert collected == [True]
