@@ -83,3 +83,26 @@ def test_module_passes_in_background_threads_pause_at_each_chunk(slow_quiet, mon
     text = "\n".join(f"def f{i}():\n    return {i}\n" for i in range(20))
     chunks = parsing.parse_module(text)
     assert len(calls) >= len(chunks) == 20
+
+
+def test_background_busy_counts_threads_doing_background_work():
+    import threading
+
+    from fastapi_docs_lsp.core.background import background_busy, background_work
+
+    assert not background_busy()
+    inside, leave = threading.Event(), threading.Event()
+
+    def work() -> None:
+        with background_work():
+            with background_work():  # nested: still one thread
+                inside.set()
+                leave.wait(5)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    assert inside.wait(5)
+    assert background_busy()
+    leave.set()
+    thread.join(5)
+    assert not background_busy()

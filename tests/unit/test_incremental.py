@@ -144,3 +144,78 @@ def test_typing_into_a_function_keystroke_by_keystroke_equals_scratch(api_db):
         now = text[:at] + typed[:i] + text[at:]
         incremental = analyze(now, module_name="typing_mod", db=api_db)
         assert shape(incremental) == shape(analyze(now, module_name="typing_mod", db=api_db, incremental=False)), typed[:i]
+
+
+def test_typing_leaves_no_reference_cycles(api_db):
+    """The server freezes each fresh analysis out of the GC's reach (``gc.freeze``): the garbage
+    a keystroke leaves must go by reference counting, or it stays until the next full collection
+    (a syntax error kept with its frames for the repairs once made a cycle per keystroke)."""
+    import gc
+
+    text = BASE + "\n\ndef after(request: Request):\n    return read\n"
+    analyze(text, module_name="cycles_mod", db=api_db)
+    at = text.index("    return request.url.path\n") + len("    return request.url.path\n")
+    typed = "    if item_id > 100:\n        raise HTTPException(status_code=status.HTTP_400_BAD_REQUEST, detail=f\"{item_id}\")\n"
+    gc.collect()
+    gc.disable()
+    try:
+        for i in range(1, len(typed) + 1):
+            analyze(text[:at] + typed[:i] + text[at:], module_name="cycles_mod", db=api_db)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
+LINES_SNIPPETS = ["\n", "\n\n", "\n", "x", "router = APIRouter()\n", "def g(request: Request):\n    return request.url\n", "app = 1\n", "#", "(", "    ", "DbDep = 1\n"]
+
+
+@settings(max_examples=int(__import__("os").environ.get("PROP_EXAMPLES", "60")) // 2, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(
+    edits=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 3), st.sampled_from(LINES_SNIPPETS), st.booleans()), min_size=10, max_size=40),
+    max_shifts=st.sampled_from([1, 3, 16]),
+)
+def test_many_line_breaks_and_look_ups_equal_scratch(api_db, monkeypatch, edits, max_shifts):
+    """Line breaks shift the module bindings below them lazily (``_ShiftedBindings``): long runs
+    of edits, with the bindings read completely at random points (completion, diagnostics) or
+    not at all, and flattened every few shifts, give the bindings of the text from scratch."""
+    from fastapi_docs_lsp.core import analysis
+
+    monkeypatch.setattr(analysis, "MAX_SHIFTS", max_shifts)
+    text = BASE
+    analyze(text, module_name="shift_prop", db=api_db)
+    def scratch(text: str) -> ModuleAnalysis:  # (``analyze`` would keep it as the next edit's base)
+        return analysis._analyze(text, "shift_prop", api_db, None, frozenset(), False, None)[0]
+
+    for where, delete, insert, read_all in edits:
+        pos = int(where * len(text))
+        text = text[:pos] + insert + text[pos + delete :]
+        incremental = analyze(text, module_name="shift_prop", db=api_db)
+        bindings = incremental.module_scope.bindings
+        if read_all:
+            assert scope_shape(incremental.module_scope) == scope_shape(scratch(text).module_scope)
+        else:  # a few look-ups only
+            expected = scratch(text).module_scope.bindings
+            for name in ("router", "app", "helper_defined_later", "nothing"):
+                assert bindings.get(name) == expected.get(name)
+    assert shape(incremental) == shape(scratch(text))
+
+
+@settings(max_examples=int(__import__("os").environ.get("PROP_EXAMPLES", "60")) * 3, deadline=None)
+@given(
+    old=st.text(alphabet="ab\n", max_size=3000),
+    where=st.floats(0, 1),
+    delete=st.integers(0, 5),
+    insert=st.text(alphabet="ab\n", max_size=4),
+    cut=st.tuples(st.floats(0, 1), st.floats(0, 1)),
+)
+def test_changed_span_from_anchors_equals_the_full_search(old, where, delete, insert, cut):
+    """The search from the last edit's anchors finds the same common prefix and suffix as the
+    search over the whole texts, wherever the next edit lands (before, in or after them)."""
+    from fastapi_docs_lsp.core.analysis import _changed_span
+
+    pos = int(where * len(old))
+    new = old[:pos] + insert + old[pos + delete :]
+    head_len = int(cut[0] * len(old))
+    tail_len = int(cut[1] * (len(old) - head_len))
+    head, tail = old[:head_len], old[len(old) - tail_len :] if tail_len else ""
+    assert _changed_span(old, new, head, tail) == _changed_span(old, new)

@@ -170,8 +170,8 @@ class ModuleAnalysis:
                 if not self._scopes_ready:
                     scope = self._module_scope
                     children: list[Scope] = []
-                    for part in self._parts:
-                        children.extend(_part_scopes(part, scope))
+                    for start, part in zip(self._part_starts, self._parts):
+                        children.extend(_part_scopes(part, scope, start))
                     scope.children = children
                     scope._child_starts = None
                     self._scopes_ready = True
@@ -180,14 +180,14 @@ class ModuleAnalysis:
     @property
     def chunks(self) -> list[Chunk]:
         if self._chunks is None:
-            self._chunks = [Chunk(p[0], p[1].key, p[1].repaired, p[1].parsed) for p in self._parts]
+            self._chunks = [Chunk(start, p[1].key, p[1].repaired, p[1].parsed) for start, p in zip(self._part_starts, self._parts)]
         return self._chunks
 
     @property
     def occurrences(self) -> list[Occurrence]:
         if self._occurrences is None:
             occs: list[Occurrence] = []
-            for start, res, _, _ in self._parts:
+            for start, (_, res, _, _) in zip(self._part_starts, self._parts):
                 shift = start - res.base
                 if shift:
                     occs.extend(_shifted(o, shift) for o in res.occs)
@@ -202,7 +202,7 @@ class ModuleAnalysis:
         idx = bisect.bisect_right(self._part_starts, line) - 1
         if idx < 0:
             return None, 0
-        start, res, _, _ = self._parts[idx]
+        start, res = self._part_starts[idx], self._parts[idx][1]
         shift = start - res.base
         return res.by_line().get(line - shift), shift
 
@@ -1164,10 +1164,12 @@ class ChunkResult:
 # A part is one chunk of one module version: ``(start, result, scopes, scopes_start)``, where
 # ``scopes`` are the scopes its defs opened, in the line numbers of the version in which the chunk
 # started at ``scopes_start`` (they are shifted or re-parented only when the scope tree is needed).
+# ``start`` is where the chunk started when the part was made: a module version's own start of
+# each part is in its ``part_starts`` (an edit shifts those, and keeps the parts after it as is).
 
 
-def _part_scopes(part: tuple, module_scope: Scope) -> list[Scope]:
-    start, _, scopes, scopes_start = part
+def _part_scopes(part: tuple, module_scope: Scope, start: int) -> list[Scope]:
+    _, _, scopes, scopes_start = part
     if start != scopes_start:
         return [_shift_scope(sc, start - scopes_start, module_scope) for sc in scopes]
     for sc in scopes:
@@ -1205,7 +1207,7 @@ def _shift_scope(scope: Scope, shift: int, parent: Scope) -> Scope:
 class _Previous:
     """The last analysis of a module, kept so that the next version re-analyses only what changed."""
 
-    __slots__ = ("text", "n_lines", "starts", "parts", "part_starts", "analysis", "db", "resolver", "interesting", "with_calls")
+    __slots__ = ("text", "n_lines", "starts", "parts", "part_starts", "analysis", "db", "resolver", "interesting", "with_calls", "head", "head_lines", "tail")
 
     def __init__(self, text: str, n_lines: int, starts: list[int], analysis: ModuleAnalysis, db, resolver, interesting: set[str], with_calls: list | None = None) -> None:
         self.text = text
@@ -1219,6 +1221,11 @@ class _Previous:
         self.interesting = interesting  # module-level names bound to something
         # the results that used the resolver
         self.with_calls = with_calls if with_calls is not None else [p[1] for p in self.parts if p[1].calls]
+        # where the next edit is looked for first (``_changed_span``): the text up to the line
+        # before the last edit (``head``, with ``head_lines`` line breaks), and from the line after it
+        self.head = ""
+        self.head_lines = 0
+        self.tail = ""
 
 
 #: modules whose last analysis is kept for incremental re-analysis
@@ -1229,9 +1236,49 @@ _module_locks: dict[tuple, threading.Lock] = {}
 _STAR = "*"  # the pseudo-name under which a chunk's `from m import *` is recorded
 
 
-def _changed_span(old: str, new: str) -> tuple[int, int]:
-    """``(prefix, suffix)``: lengths of the longest common prefix and suffix (not overlapping)."""
+def _common_from(old: str, new: str, known: int, limit: int, from_end: bool) -> int:
+    """The length of the longest common prefix (``from_end``: suffix) of ``old`` and ``new``, at
+    most ``limit``, knowing that it is at least ``known``: windows of doubling size are compared
+    from there, so the cost is in the distance to the first difference, not in the text."""
+    lo = known
+    lo_old, lo_new = len(old), len(new)
+    step = 256
+    while lo < limit:
+        hi = min(lo + step, limit)
+        if from_end:
+            same = old[lo_old - hi : lo_old - lo] == new[lo_new - hi : lo_new - lo]
+        else:
+            same = old[lo:hi] == new[lo:hi]
+        if same:
+            lo = hi
+            step *= 2
+            continue
+        start, hi = lo, hi - 1  # the length is in [lo, hi]
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if from_end:
+                same = old[lo_old - mid : lo_old - start] == new[lo_new - mid : lo_new - start]
+            else:
+                same = old[start:mid] == new[start:mid]
+            if same:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+    return lo
+
+
+def _changed_span(old: str, new: str, head: str = "", tail: str = "") -> tuple[int, int]:
+    """``(prefix, suffix)``: lengths of the longest common prefix and suffix (not overlapping).
+
+    ``head``/``tail``: a prefix and a suffix of ``old`` (around its last edit). When ``new`` has
+    them too (typing on at the same place), the search starts from them: O(edit), not O(text)
+    (the two checks compare memory without copying it)."""
     limit = min(len(old), len(new))
+    if (head or tail) and len(head) + len(tail) <= limit and new.startswith(head) and new.endswith(tail):
+        prefix = _common_from(old, new, len(head), limit, False)
+        bound = limit - prefix
+        return prefix, _common_from(old, new, min(len(tail), bound), bound, True)
     lo, hi = 0, limit  # common prefix length in [lo, hi]
     while lo < hi:
         mid = (lo + hi + 1) // 2
@@ -1310,21 +1357,29 @@ def _clean_lines(text: str) -> tuple[str, list[str]]:
     return clean, clean.split("\n")
 
 
-def _edited_lines(prev: _Previous, clean: str) -> tuple[list[str], int, int]:
+def _edited_lines(prev: _Previous, clean: str) -> tuple[list[str], int, int, tuple[str, int, str]]:
     """The lines of ``clean``, an edit of ``prev.text``: the previous version's lines, with only
-    the ones the edit touched split anew (splitting the whole text makes a string per line), and
-    ``(first, last)``: the lines the changed text spans in ``clean``."""
+    the ones the edit touched split anew (splitting the whole text makes a string per line),
+    ``(first, last)``: the lines the changed text spans in ``clean``, and the anchors where the
+    next edit is looked for first (``_Previous.head``, ``head_lines``, ``tail``)."""
     old = prev.text
-    prefix, suffix = _changed_span(old, clean)
+    prefix, suffix = _changed_span(old, clean, prev.head, prev.tail)
     new_end, old_end = len(clean) - suffix, len(old) - suffix
-    first = clean.count("\n", 0, prefix)
+    if prev.head and prefix >= len(prev.head):  # (counting line breaks from the start is O(text))
+        first = prev.head_lines + clean.count("\n", len(prev.head), prefix)
+    else:
+        first = clean.count("\n", 0, prefix)
     last = first + clean.count("\n", prefix, new_end)
     old_last = first + old.count("\n", prefix, old_end)
     a = clean.rfind("\n", 0, prefix) + 1
     b = clean.find("\n", new_end)
     old_lines = prev.analysis.lines
     middle = clean[a : b if b >= 0 else len(clean)].split("\n")
-    return old_lines[:first] + middle + old_lines[old_last + 1 :], first, last
+    # anchors: up to the line before the first edited one, from the line after the last one
+    head_end = clean.rfind("\n", 0, a - 1) + 1 if a > 0 else 0
+    after = clean.find("\n", b + 1) if b >= 0 else -1
+    anchors = (clean[:head_end], max(0, first - 1) if a > 0 else 0, clean[after + 1 :] if after >= 0 else "")
+    return old_lines[:first] + middle + old_lines[old_last + 1 :], first, last, anchors
 
 
 def _analyze(text, module_name, db, resolver, seen, is_package, prev: _Previous | None) -> tuple[ModuleAnalysis, _Previous]:
@@ -1332,19 +1387,24 @@ def _analyze(text, module_name, db, resolver, seen, is_package, prev: _Previous 
     clean = clean_source(text)
     if prev is not None and prev.text == clean:
         return prev.analysis, prev
+    anchors = None
     if prev is not None:
-        lines, first, last = _edited_lines(prev, clean)
+        lines, first, last, anchors = _edited_lines(prev, clean)
         span: tuple[int, int] | None = (first, last)
     else:
         lines, span = clean.split("\n"), None
     analyzer = _Analyzer(text, module_name, db, resolver, seen, is_package, (clean, lines))
     _trees.new_epoch()
+    done = None
     if prev is not None and not prev.analysis.star_imports:
         done = _analyze_edit(analyzer, prev, span)
-        if done is not None:
-            return done
-        analyzer = _Analyzer(text, module_name, db, resolver, seen, is_package, (clean, lines[:]))
-    return _analyze_general(analyzer, prev, span)
+        if done is None:
+            analyzer = _Analyzer(text, module_name, db, resolver, seen, is_package, (clean, lines[:]))
+    if done is None:
+        done = _analyze_general(analyzer, prev, span)
+    if anchors is not None:
+        done[1].head, done[1].head_lines, done[1].tail = anchors
+    return done
 
 
 class _Ranges(Sequence):
@@ -1409,14 +1469,148 @@ class _BindingsAbove(dict[str, list[tuple[int, Ref | None]]]):
         return cut
 
 
+#: line shifts a ``_ShiftedBindings`` composes before it is flattened into a plain dict
+MAX_SHIFTS = 16
+
+_Entries = list[tuple[int, Ref | None]]
+
+
+class _ShiftedBindings(dict[str, _Entries]):
+    """The module bindings of an edited version, made per name as they are looked up.
+
+    A line break shifts the bindings of every name bound below it (most of them, in a large
+    module); shifting them all at once would cost O(module) per keystroke. This mapping reads
+    the names it does not hold (its own items: the ones made or looked up) from ``base``, a
+    version's bindings that never change, applying ``shifts`` (``(first line, delta)`` of each
+    edit since, in order) and skipping the names in ``gone``. Looking a name up stores it; any
+    iteration (``items``, ``len``, ...) makes all the names first, and iterates a snapshot, so a
+    thread reading the mapping never sees it change size."""
+
+    __slots__ = ("base", "shifts", "gone", "complete")
+
+    def __init__(self, base: dict[str, _Entries], shifts: tuple[tuple[int, int], ...], own: dict[str, _Entries], gone: set[str]) -> None:
+        super().__init__(own)
+        self.base = base
+        self.shifts = shifts
+        self.gone = gone
+        self.complete = False
+
+    def _make(self, name: str) -> _Entries | None:
+        entries = self.base.get(name)
+        if entries is None or name in self.gone:
+            return None
+        for first, delta in self.shifts:
+            if entries[-1][0] >= first:
+                entries = [(line + delta, ref) if line >= first else (line, ref) for line, ref in entries]
+        dict.__setitem__(self, name, entries)
+        return entries
+
+    def _make_all(self) -> None:
+        if not self.complete:
+            for name in self.base:
+                if not dict.__contains__(self, name):
+                    self._make(name)
+            self.complete = True
+
+    def __getitem__(self, name: str) -> _Entries:
+        try:
+            return dict.__getitem__(self, name)
+        except KeyError:
+            entries = self._make(name)
+            if entries is None:
+                raise
+            return entries
+
+    def get(self, name: str, default=None):  # type: ignore[override]
+        try:
+            return dict.__getitem__(self, name)
+        except KeyError:
+            entries = self._make(name)
+            return default if entries is None else entries
+
+    def __contains__(self, name: object) -> bool:
+        return dict.__contains__(self, name) or (isinstance(name, str) and self._make(name) is not None)
+
+    def __setitem__(self, name: str, entries: _Entries) -> None:
+        self.gone.add(name)  # (whatever the base says about it no longer holds)
+        dict.__setitem__(self, name, entries)
+
+    def __delitem__(self, name: str) -> None:
+        self.get(name)
+        self.gone.add(name)
+        dict.__delitem__(self, name)
+
+    def setdefault(self, name: str, default: _Entries | None = None):  # type: ignore[override]
+        entries = self.get(name)
+        if entries is None:
+            entries = default if default is not None else []
+            self[name] = entries
+        return entries
+
+    def pop(self, name: str, *default):  # type: ignore[override]
+        self.get(name)
+        self.gone.add(name)
+        return dict.pop(self, name, *default)
+
+    def __iter__(self):
+        self._make_all()
+        return iter(list(dict.keys(self)))
+
+    def __len__(self) -> int:
+        self._make_all()
+        return dict.__len__(self)
+
+    def keys(self):  # type: ignore[override]
+        self._make_all()
+        return list(dict.keys(self))
+
+    def values(self):  # type: ignore[override]
+        self._make_all()
+        return list(dict.values(self))
+
+    def items(self):  # type: ignore[override]
+        self._make_all()
+        return list(dict.items(self))
+
+    def copy(self) -> dict[str, _Entries]:  # type: ignore[override]
+        self._make_all()
+        return dict(dict.items(self))
+
+    def __eq__(self, other: object) -> bool:
+        self._make_all()
+        return dict(dict.items(self)) == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        self._make_all()
+        return f"_ShiftedBindings({dict.__repr__(self)})"
+
+    def __reduce__(self):
+        return (dict, (self.copy(),))
+
+    def popitem(self):  # type: ignore[override]
+        raise TypeError("_ShiftedBindings.popitem")
+
+    def clear(self) -> None:
+        raise TypeError("_ShiftedBindings.clear")
+
+    def update(self, *args, **kwargs) -> None:  # type: ignore[override]
+        for name, entries in dict(*args, **kwargs).items():
+            self[name] = entries
+
+
 def _bindings_after_edit(
-    old: dict[str, list[tuple[int, Ref | None]]], above: _BindingsAbove, old_region: list, r0_line: int, s_line: int, delta: int
-) -> dict[str, list[tuple[int, Ref | None]]]:
+    old: dict[str, _Entries], above: _BindingsAbove, old_region: list, r0_line: int, s_line: int, delta: int
+) -> dict[str, _Entries]:
     """The module bindings of the edited version: the previous version's above ``r0_line``, then
     the ones the re-analysed chunks made (``above``'s own items), then the previous version's from
-    ``s_line`` on, shifted by ``delta``. Lists that do not change are shared with ``old``."""
+    ``s_line`` on, shifted by ``delta``. Lists that do not change are shared with ``old``.
 
-    def merged(name: str, entries: list[tuple[int, Ref | None]]) -> list[tuple[int, Ref | None]]:
+    O(edit): only the names the edited chunks bind (and the names already looked up) are made
+    now; the others are made as they are looked up (``_ShiftedBindings``)."""
+
+    def merged(name: str, entries: _Entries) -> _Entries:
         made = dict.get(above, name)
         if made is None:
             made = [e for e in entries if e[0] < r0_line]
@@ -1424,29 +1618,31 @@ def _bindings_after_edit(
             made = made + ([(line + delta, ref) for line, ref in entries if line >= s_line] if delta else [e for e in entries if e[0] >= s_line])
         return made
 
-    if not delta:  # the same lines below: only the names bound in the edited chunks change (O(edit))
-        out = dict(old)
-        for name in set(above) | {e[0] for e in old_region}:
-            if name == _STAR:
-                continue
-            entries = merged(name, old.get(name, []))
-            if entries:
-                out[name] = entries
-            else:
-                out.pop(name, None)
-        return out
-    out = {}
-    for name, entries in old.items():
-        if entries[-1][0] < r0_line and name not in above:
-            out[name] = entries
+    complete = False
+    if isinstance(old, _ShiftedBindings) and len(old.shifts) < MAX_SHIFTS:
+        base, shifts, gone, complete = old.base, old.shifts, set(old.gone), old.complete
+        own = dict(dict.items(old))  # the names made so far, in the previous version's lines (not copy(): it makes all)
+    elif isinstance(old, _ShiftedBindings):  # flattened now and then (a look-up applies each shift)
+        base, shifts, gone, own = old.copy(), (), set(), {}
+    else:
+        base, shifts, gone, own = old, (), set(), {}
+    if delta:
+        shifts = (*shifts, (s_line, delta))
+        for name, entries in own.items():
+            if entries[-1][0] >= s_line:
+                own[name] = [(line + delta, ref) if line >= s_line else (line, ref) for line, ref in entries]
+    for name in set(above) | {e[0] for e in old_region}:
+        if name == _STAR:
             continue
-        made = merged(name, entries)
-        if made:
-            out[name] = made
-    for name, made in above.items():
-        if name not in out and made:
-            out[name] = made
-    return out
+        entries = merged(name, old.get(name) or [])
+        gone.add(name)
+        if entries:
+            own[name] = entries
+        else:
+            own.pop(name, None)
+    made = _ShiftedBindings(base, shifts, own, gone)
+    made.complete = complete
+    return made
 
 
 def _analyze_edit(analyzer: _Analyzer, prev: _Previous, span: tuple[int, int] | None = None) -> tuple[ModuleAnalysis, _Previous] | None:
@@ -1527,12 +1723,12 @@ def _analyze_edit(analyzer: _Analyzer, prev: _Previous, span: tuple[int, int] | 
         del tree
         fresh[idx] = (start, res.with_occurrences(start, occs, analyzer._calls), scopes, start)
     module_scope.children = []
-    suffix = old_parts[s:]
+    # the chunks after the edit: the same parts; their starts (``part_starts``, which the first
+    # items of the parts need not match) shifted
     suffix_starts = old_pstarts[s:]
     if delta:
-        suffix = [(st + delta, res, sc, ss) for st, res, sc, ss in suffix]
         suffix_starts = [st + delta for st in suffix_starts]
-    parts = old_parts[:p] + fresh + suffix
+    parts = old_parts[:p] + fresh + old_parts[s:]
     part_starts = old_pstarts[:p] + [part[0] for part in fresh] + suffix_starts
     interesting = analyzer._module_interesting
     for name in {e[0] for e in old_region}:
@@ -1629,7 +1825,7 @@ def _analyze_general(analyzer: _Analyzer, prev: _Previous | None, span: tuple[in
         tree, _ = _trees.lookup(res.key)
         if tree is None:
             continue
-        scopes = _part_scopes(part, module_scope)
+        scopes = _part_scopes(part, module_scope, start)
         analyzer._deps, analyzer._calls = set(), []
         occs = analyzer.collect_chunk(start, tree, scopes)
         del tree

@@ -45,15 +45,31 @@ def in_background() -> bool:
     return getattr(_local, "background", False)
 
 
+_busy = 0  # threads doing background work now
+_busy_lock = threading.Lock()
+
+
+def background_busy() -> bool:
+    """Whether some thread is doing background work now (a workspace scan, diagnostics)."""
+    return _busy > 0
+
+
 @contextmanager
 def background_work() -> Iterator[None]:
     """Mark the current thread's work as background for the duration of the block."""
+    global _busy
     previous = in_background()
     _local.background = True
+    if not previous:
+        with _busy_lock:
+            _busy += 1
     try:
         yield
     finally:
         _local.background = previous
+        if not previous:
+            with _busy_lock:
+                _busy -= 1
 
 
 def pause_point() -> None:

@@ -29,6 +29,20 @@ _OPEN = "([{"
 _CLOSE = ")]}"
 
 
+#: what ``_FStrings.code`` stops at: comments, quotes, words, brackets, field-ending operators
+_CODE_STOP = re.compile(r"""[#'"()\[\]{}<>=!:]|\w+""")
+#: the body of a plain string up to its closing quote, an unescaped line break (one-line
+#: strings) or the end; a backslash escapes the next character, whatever it is
+_STRING_BODY = {
+    '"': re.compile(r'(?:[^"\\\n]|\\.)*(?:\\\Z)?', re.DOTALL),
+    "'": re.compile(r"(?:[^'\\\n]|\\.)*(?:\\\Z)?", re.DOTALL),
+    '"""': re.compile(r'(?:[^"\\]|\\.|"(?!""))*(?:\\\Z)?', re.DOTALL),
+    "'''": re.compile(r"(?:[^'\\]|\\.|'(?!''))*(?:\\\Z)?", re.DOTALL),
+}
+#: what ``_FStrings.fstring`` stops at: quotes, escapes, fields, line breaks
+_FSTRING_STOP = re.compile(r"""['"\\{}\n]""")
+
+
 class _Unlowerable(Exception):
     """The text is not what the lowering understands (it is left to the repairs)."""
 
@@ -51,6 +65,11 @@ class _FStrings:
         self.s = text
         self.out = list(text)
         self.changed = False
+        # why a scan raised _Unlowerable (for ``parsing._Ends``): the text ended inside an
+        # f-string (``ran_off``), or a one-line f-string's literal part met a line break at
+        # ``broken_at`` (an error whatever follows)
+        self.ran_off = False
+        self.broken_at = -1
 
     def run(self) -> list[str]:
         self.code(0, field=False)
@@ -59,11 +78,19 @@ class _FStrings:
     # ---- code --------------------------------------------------------------------------
 
     def code(self, i: int, field: bool) -> int:
-        """Scan code from ``i``; in a replacement field, stop at its ``}``, ``!``, ``:`` or ``=``."""
+        """Scan code from ``i``; in a replacement field, stop at its ``}``, ``!``, ``:`` or ``=``.
+
+        Jumps from one character that matters to the next (``_CODE_STOP``): a comment, a quote,
+        a word (a string prefix?), a bracket, an operator a replacement field ends at."""
         s = self.s
         n = len(s)
         depth = 0
-        while i < n:
+        search = _CODE_STOP.search
+        while True:
+            m = search(s, i)
+            if m is None:
+                break
+            i = m.start()
             ch = s[i]
             if ch == "#":
                 end = s.find("\n", i)
@@ -72,10 +99,8 @@ class _FStrings:
             if ch in "'\"":
                 i = self.string(i, i)
                 continue
-            if _is_ident_char(ch):
-                j = i + 1
-                while j < n and _is_ident_char(s[j]):
-                    j += 1
+            if m.end() - i > 1 or _is_ident_char(ch):  # a word
+                j = m.end()
                 if j < n and s[j] in "'\"" and j - i <= 2 and all(c in _PREFIX_CHARS for c in s[i:j]) and (i == 0 or not _is_ident_char(s[i - 1])):
                     i = self.string(i, j)
                 else:
@@ -104,6 +129,7 @@ class _FStrings:
                         return i
             i += 1
         if field:
+            self.ran_off = True
             raise _Unlowerable
         return n
 
@@ -116,18 +142,13 @@ class _FStrings:
         prefix = s[start:q].lower()
         if "f" in prefix or "t" in prefix:
             return self.fstring(start, q, quote, "r" in prefix)
-        i = q + len(quote)
         n = len(s)
-        while i < n:
-            ch = s[i]
-            if ch == "\\":
-                i += 2
-                continue
-            if s.startswith(quote, i):
-                return i + len(quote)
-            if ch == "\n" and len(quote) == 1:
-                return i  # unterminated: left as it is
-            i += 1
+        body = _STRING_BODY[quote].match(s, q + len(quote))  # (escapes skipped; matches "" at least)
+        end = body.end() if body is not None else n
+        if end < n and s.startswith(quote, end):
+            return end + len(quote)
+        if end < n and s[end] == "\n":
+            return end  # unterminated: left as it is
         return n
 
     def fstring(self, start: int, q: int, quote: str, raw: bool) -> int:
@@ -139,6 +160,14 @@ class _FStrings:
         i = q + len(quote)
         n = len(s)
         while i < n:
+            k = _FSTRING_STOP.search(s, i)
+            k = n if k is None else k.start()
+            if k > i:  # literal text: blanked as a whole
+                run = s[i:k]
+                out[i:k] = [" "] * (k - i) if run.isascii() else [_blank(c) for c in run]
+                i = k
+                if i >= n:
+                    break
             if s.startswith(quote, i):
                 for k in range(i, i + len(quote)):
                     out[k] = " "
@@ -174,9 +203,11 @@ class _FStrings:
                 i += 1
                 continue
             if ch == "\n" and len(quote) == 1:
+                self.broken_at = i
                 raise _Unlowerable  # an unterminated one-line f-string
             out[i] = _blank(ch)
             i += 1
+        self.ran_off = True
         raise _Unlowerable
 
     def replacement_field(self, i: int) -> int:
@@ -188,8 +219,11 @@ class _FStrings:
         if s[j] == "=":
             out[j] = " "
             j += 1
-            while s[j] in " \t":
+            while j < len(s) and s[j] in " \t":
                 j += 1
+            if j >= len(s):
+                self.ran_off = True
+                raise _Unlowerable
         if s[j] == "!":
             out[j] = ","
             comma = True
@@ -202,6 +236,7 @@ class _FStrings:
             comma = True
             j = self.format_spec(j + 1)
         if j >= len(s) or s[j] != "}":
+            self.ran_off = j >= len(s)
             raise _Unlowerable
         out[j] = " " if comma else ","
         return j + 1
@@ -218,6 +253,7 @@ class _FStrings:
                 continue
             out[i] = _blank(ch)
             i += 1
+        self.ran_off = True
         raise _Unlowerable
 
 
@@ -361,18 +397,31 @@ def _except_star_unsupported() -> bool:
     return sys.version_info < (3, 11)
 
 
+#: a string prefix with ``f`` or ``t`` before a quote: where ``_FStrings`` may change anything
+_FT_STRING = re.compile(r"(?:[fFtT][rRbBuUfFtT]?|[rRbBuU][fFtT])['\"]")
+#: where ``_statements`` may lower: the names ``type`` and ``except``, and a ``def``/``class``
+#: name followed by ``[`` (a name token starts after anything but a letter: ``1type`` is two)
+_STATEMENT_HINT = re.compile(r"(?<![^\W\d])(?:type|except)(?!\w)|(?<![^\W\d])(?:def|class)(?!\w)[\s\\]*[^\W\d]\w*\[")
+
+
 def lower(text: str) -> str | None:
-    """``text`` with newer syntax lowered, positions kept; ``None`` if nothing was lowered."""
+    """``text`` with newer syntax lowered, positions kept; ``None`` if nothing was lowered.
+
+    Each pass runs only where a cheap search finds what it may lower (both passes read every
+    character in Python; a chunk being typed into is lowered on many keystrokes)."""
     changed = False
-    try:
-        fs = _FStrings(text)
-        out = fs.run()
-        changed = fs.changed
-    except (_Unlowerable, IndexError, RecursionError):
-        out = list(text)
-    lowered = "".join(out)
-    out2 = list(lowered)
-    if _statements(lowered, out2):
-        changed = True
-        lowered = "".join(out2)
+    lowered = text
+    if _FT_STRING.search(text) is not None:
+        try:
+            fs = _FStrings(text)
+            out = fs.run()
+            changed = fs.changed
+        except (_Unlowerable, IndexError, RecursionError):
+            out = list(text)
+        lowered = "".join(out)
+    if _STATEMENT_HINT.search(lowered) is not None:
+        out2 = list(lowered)
+        if _statements(lowered, out2):
+            changed = True
+            lowered = "".join(out2)
     return lowered if changed else None

@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
 from .background import pause_point
-from .lowering import lower
+from .lowering import _FStrings, _Unlowerable, lower
 
 _CONTINUATION = re.compile(r"^(?:else\b|elif\b|except\b|finally\b|case\b|[)\]}])")
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
@@ -279,17 +279,24 @@ def _bracket_closers(line: str) -> str:
     return closers
 
 
-def _parse(text: str) -> ast.Module | None:
+def _parse(text: str, failed: dict | None = None) -> ast.Module | None:
     """The exact tree of ``text``: parsed as is, or lowered first when the interpreter's grammar
-    is older than the text's (``lowering``: positions are kept)."""
+    is older than the text's (``lowering``: positions are kept).
+
+    ``failed``: where a failed parse leaves the syntax error of ``text`` as is (``"error"``) and
+    the lowered text when lowering was tried (``"lowered"``), for the repairs."""
     try:
         return ast.parse(text)
     except SyntaxError as exc:
+        if failed is not None:
+            failed["error"] = exc.with_traceback(None)  # (its frames would hold ``failed``: a cycle)
         if not may_need_lowering(text, exc):
             return None
     except (ValueError, RecursionError, MemoryError):
         return None
     lowered = lower(text)
+    if failed is not None:
+        failed["lowered"] = lowered
     if lowered is None:
         return None
     try:
@@ -298,20 +305,33 @@ def _parse(text: str) -> ast.Module | None:
         return None
 
 
-def _repair(lines: list[str]) -> ast.Module | None:
+def _repair(lines: list[str], error: SyntaxError | None = None) -> ast.Module | None:
+    """Repair ``lines`` until they parse; ``error``: the syntax error of the lines as they are,
+    when already known (it saves parsing them again)."""
     lines = list(lines)
     tried: set[tuple[int, str]] = set()
     for _ in range(_MAX_REPAIRS):
-        text = "\n".join(lines)
-        try:
-            return ast.parse(text)
-        except (ValueError, RecursionError, MemoryError):
-            return None
-        except SyntaxError as exc:
-            lineno = (exc.lineno or len(lines)) - 1
-            lineno = min(max(lineno, 0), len(lines) - 1)
-            message = str(exc.msg or "")
+        if error is not None:
+            error_line, message = error.lineno, str(error.msg or "")
+            error = None
+        else:
+            try:
+                return ast.parse("\n".join(lines))
+            except (ValueError, RecursionError, MemoryError):
+                return None
+            except SyntaxError as exc:
+                error_line, message = exc.lineno, str(exc.msg or "")
+        lineno = (error_line or len(lines)) - 1
+        lineno = min(max(lineno, 0), len(lines) - 1)
         line = lines[lineno]
+        if "expected an indented block" in message:
+            # a block header without its block yet (typing ``if x:`` then Enter): ``if x: pass``
+            header = _block_header(lines, lineno, message)
+            if header is not None and (header, "body") not in tried:
+                tried.add((header, "body"))
+                code = lines[header]
+                lines[header] = (code[: code.index("#")] if "#" in code else code).rstrip() + " pass"
+                continue
         if "unexpected indent" in message or "unindent" in message:
             if (lineno, "blank") not in tried:
                 tried.add((lineno, "blank"))
@@ -349,11 +369,44 @@ def _repair(lines: list[str]) -> ast.Module | None:
     return None
 
 
+_ON_LINE = re.compile(r" on line (\d+)")
+
+
+def _block_header(lines: list[str], lineno: int, message: str) -> int | None:
+    """The line of the block header that an "expected an indented block" error is about: the
+    one the message names (Python 3.10+), else the error line or the last non-blank line before
+    it; None unless that line ends with ``:`` (before a comment)."""
+    m = _ON_LINE.search(message)
+    if m is not None:
+        header = int(m.group(1)) - 1
+    else:
+        header = lineno
+        while header > 0 and not lines[header].strip():
+            header -= 1
+        if not _ends_header(lines[header]) and header > 0:
+            header -= 1
+            while header > 0 and not lines[header].strip():
+                header -= 1
+    if not 0 <= header < len(lines) or not _ends_header(lines[header]):
+        return None
+    return header
+
+
+def _ends_header(line: str) -> bool:
+    code = line[: line.index("#")] if "#" in line else line
+    return code.rstrip().endswith(":")
+
+
 def _parse_chunk(text: str) -> tuple[ast.Module | None, bool]:
-    tree = _parse(text)
+    failed: dict = {}
+    tree = _parse(text, failed)
     if tree is not None:
         return tree, False
-    return _repair(((_NEWER_SYNTAX.search(text) and lower(text)) or text).split("\n")), True
+    if _NEWER_SYNTAX.search(text):
+        lowered = failed["lowered"] if "lowered" in failed else lower(text)  # (_parse lowered it)
+        if lowered:
+            return _repair(lowered.split("\n")), True
+    return _repair(text.split("\n"), failed.get("error")), True
 
 
 #: syntax some supported interpreters cannot parse (see ``lowering``): PEP 758 and 654 except
@@ -397,6 +450,133 @@ def normalize_newlines(text: str) -> str:
     return text
 
 
+_CLOSED, _OPEN, _UNCERTAIN = 0, 1, 2
+#: what the end state of a text depends on: comments, string starts (and their prefixes),
+#: brackets, line continuations
+_SCAN = re.compile(r"""#[^\n]*|(?:(?<!\w)([rRbBuUfFtT]{1,2}))?(\"\"\"|'''|"|')|([(\[{])|([)\]}])|\\""")
+#: the rest of a string after its opening quote, up to and with its closing quote
+_BODY = {
+    '"""': re.compile(r'(?:[^"\\]|\\.|"(?!""))*"""', re.DOTALL),
+    "'''": re.compile(r"(?:[^'\\]|\\.|'(?!''))*'''", re.DOTALL),
+}
+#: the rest of a one-line string after its opening quote, up to its closing quote (excluded) or
+#: the line end (an escaped line break goes on)
+_RUN = {
+    '"': re.compile(r'(?:[^"\\\n]|\\.)*', re.DOTALL),
+    "'": re.compile(r"(?:[^'\\\n]|\\.)*", re.DOTALL),
+}
+_CLOSER_OF = {"(": ")", "[": "]", "{": "}"}
+
+
+class _Ends:
+    """How a text ends for Python's tokenizer, read cheaply: ``_CLOSED`` (outside brackets,
+    strings and line continuations), ``_OPEN`` (inside one of them: the text cannot parse as
+    it is, though more text may close it) or ``_UNCERTAIN`` (what the scan does not follow).
+
+    ``feed`` reads more text, as if appended (a chunk merged with the next ones). The scan
+    follows Python's tokenizer on all text that parses, so a text that parses never ends
+    ``_OPEN``; and after a text that ends ``_CLOSED``, a line in column 0 can only start a new
+    statement (merging it cannot make the text parse). f-strings and t-strings (nested quotes,
+    replacement fields over lines: PEP 701) are read as the lowering reads them (``_FStrings``)."""
+
+    __slots__ = ("status", "_stack", "_quote", "_text", "_fstring")
+
+    def __init__(self, text: str) -> None:
+        self.status = _CLOSED
+        self._stack: list[str] = []
+        self._quote = ""  # the triple quote of a string still open at the end
+        self._text = ""  # all the text fed
+        self._fstring = -1  # where an f-string still open at the end starts
+        self.feed(text)
+
+    def _fstring_end(self, start: int) -> int | None:
+        """The end of the f-string starting (with its prefix) at ``start``; None when the text
+        ends inside it (``_OPEN``, remembered) or the scan cannot tell (``_UNCERTAIN``). A
+        one-line f-string broken by a line break: the scan goes on after that line."""
+        text = self._text
+        q = start
+        while text[q] not in "'\"":
+            q += 1
+        scan = _FStrings(text)
+        try:
+            return scan.string(start, q)
+        except (_Unlowerable, IndexError, RecursionError):
+            if scan.broken_at >= 0:
+                return scan.broken_at  # an error whatever follows
+            if scan.ran_off:
+                self._fstring = start
+                self.status = _OPEN
+            else:
+                self.status = _UNCERTAIN
+            return None
+
+    def feed(self, text: str) -> None:
+        if self.status == _UNCERTAIN:
+            return
+        pos = len(self._text)
+        self._text += text
+        text = self._text
+        n, stack = len(text), self._stack
+        if self._fstring >= 0:
+            end = self._fstring_end(self._fstring)
+            if end is None:
+                return  # still inside it
+            self._fstring = -1
+            pos = end
+        elif self._quote:
+            body = _BODY[self._quote].match(text, pos)
+            if body is None:
+                return  # still inside the string
+            self._quote = ""
+            pos = body.end()
+        continued = False
+        while True:
+            m = _SCAN.search(text, pos)
+            if m is None:
+                break
+            pos = m.end()
+            continued = False
+            quote = m.group(2)
+            if quote is not None:
+                prefix = m.group(1)
+                if prefix is not None and ("f" in prefix or "F" in prefix or "t" in prefix or "T" in prefix):
+                    end = self._fstring_end(m.start())
+                    if end is None:
+                        return
+                    pos = end
+                    continue
+                if len(quote) == 3:
+                    body = _BODY[quote].match(text, pos)
+                    if body is None:
+                        self._quote = quote  # open to the end
+                        break
+                    pos = body.end()
+                    continue
+                run = _RUN[quote].match(text, pos)  # (matches the empty string at least)
+                end = run.end() if run is not None else pos
+                if end < n and text[end] == quote:
+                    pos = end + 1
+                elif end == n - 1:  # an escaped line break at the very end: it may go on below
+                    self.status = _UNCERTAIN
+                    return
+                else:
+                    pos = end  # unterminated at its line end: an error whatever follows
+                continue
+            opener = m.group(3)
+            if opener is not None:
+                stack.append(_CLOSER_OF[opener])
+            elif m.group(4) is not None:
+                if stack and stack[-1] == m.group(4):
+                    stack.pop()
+            elif m.group(0) == "\\" and pos >= n - 1:
+                if pos == n or text[pos] != "\n":
+                    continued = True  # a line continuation at the very end: the text ends inside it
+                else:  # a continuation onto an empty last line: it may parse once more follows
+                    self.status = _UNCERTAIN
+                    return
+        self.status = _OPEN if stack or self._quote or continued else _CLOSED
+
+
 def parse_range(lines: list[str], ranges: Sequence[tuple[int, int]], k: int, stop: int | None = None) -> tuple[Chunk, ast.Module | None, int]:
     """The chunk starting with range ``k``: ``(chunk, tree, ranges it covers)``. A repaired chunk
     is merged with up to three following ranges (below ``stop``) when together they parse: a
@@ -405,12 +585,21 @@ def parse_range(lines: list[str], ranges: Sequence[tuple[int, int]], k: int, sto
     key: str | tuple[str, str] = "\n".join(lines[start:end])
     tree, repaired = _trees.lookup(key)
     covered = 1
-    if repaired:
-        limit = len(ranges) if stop is None else stop
+    # A merge can parse only where the chunk ends open (in a bracket, a string or a line
+    # continuation), and only once the merged text no longer does (``_Ends``): the merges known
+    # to fail are not parsed (typing leaves the chunk broken most of the time).
+    limit = len(ranges) if stop is None else stop
+    ends = _Ends(key) if repaired else None
+    if ends is not None and ends.status == _CLOSED and k + 1 < limit and lines[ranges[k + 1][0]].startswith("\\"):
+        ends.status = _UNCERTAIN  # a line continuation in column 0 does not start a statement
+    if ends is not None and ends.status != _CLOSED:
         for extra in (1, 2, 3):
             if k + extra >= limit:
                 break
-            merged_end = ranges[k + extra][1]
+            piece_start, merged_end = ranges[k + extra]
+            ends.feed("\n" + "\n".join(lines[piece_start:merged_end]))
+            if ends.status == _OPEN:
+                continue  # still open at its end: it cannot parse
             merged_key = ("m", "\n".join(lines[start:merged_end]))
             merged, _ = _trees.lookup(merged_key)
             if merged is not None:

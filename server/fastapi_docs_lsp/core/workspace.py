@@ -8,6 +8,7 @@ is executed: the files are only read and parsed.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from collections.abc import Callable
 
@@ -61,14 +62,18 @@ class WorkspaceModules:
         return best
 
     def path_for_module(self, module: str) -> str | None:
+        # (os.path, not pathlib: a keystroke's re-analysis checks its imports again, ~10 times)
         parts = module.split(".")
         if not all(parts):
             return None
-        for root in self._search_roots():
-            base = root.joinpath(*parts)
-            for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-                if candidate.is_file():
-                    return str(candidate)
+        for root in self.roots:
+            for folder in (root, os.path.join(root, "src")):
+                if folder is not root and not os.path.isdir(folder):
+                    continue
+                base = os.path.join(folder, *parts)
+                for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+                    if os.path.isfile(candidate):
+                        return str(Path(candidate))
         return None
 
     # ---- analyses ---------------------------------------------------------------------
