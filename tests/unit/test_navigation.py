@@ -628,3 +628,27 @@ def test_matches_kept_by_a_delta_are_dropped_when_a_new_route_matches(tmp_path: 
         ws = Workspace(index, previous=ws)
         assert ws.delta
         assert labels(ws) == labels(Workspace(index))
+
+
+def test_a_line_that_cannot_hold_a_call_url_is_known_from_its_text():
+    from fastapi_docs_lsp.core.navigation import CALL_LOOKBACK, may_be_call_url
+
+    lines = [
+        "def test_read(client):",
+        '    r = client.get("/items/1")',
+        "    r = client.post(",
+        '        "/items/",',
+        '        json={"a": 1},',
+        "    )",
+        "    assert r.status_code == 200",
+        '    other = {"get": 1}',
+    ]
+    assert may_be_call_url(lines, 1) and may_be_call_url(lines, 3) and may_be_call_url(lines, 4)
+    assert not may_be_call_url(lines, 0)  # no string on it
+    assert not may_be_call_url(lines, 6)
+    far = ["    r = client.get(", *["        # a comment line" for _ in range(CALL_LOOKBACK)], '        "/x",']
+    assert not may_be_call_url(far, len(far) - 1) and may_be_call_url(far[:1] + far[2:], len(far) - 2)
+    assert not may_be_call_url(lines, 99) and not may_be_call_url([], 0)
+    # a route's own path is not a client call's URL
+    routes = ['@router.get("/items/{item_id}")', "@app.post(", '    "/items/",', "    response_model=Item,", ")"]
+    assert not any(may_be_call_url(routes, n) for n in range(len(routes)))

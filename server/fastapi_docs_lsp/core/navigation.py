@@ -67,6 +67,23 @@ MAX_DEPTH = 12
 MAX_CALLS = 5000
 #: a line that may hold a client call: only statements spanning such lines are walked
 _CALL_LINE = re.compile(r"\.\s*(?:" + "|".join(sorted(CALL_METHODS)) + r")\s*\(")
+#: how many lines above its URL a call's ``.get(`` may be (black puts each argument on a line)
+CALL_LOOKBACK = 8
+
+
+def may_be_call_url(lines: list[str], line: int) -> bool:
+    """Can ``line`` hold the URL string of a client call, judged from the text alone? It holds a
+    quote, and a ``.get(``/``.post(``... that is not a decorator (``@router.get(``) is on it or a
+    few lines above. False means no call's URL is there, whatever the rest of the module says:
+    a hover elsewhere (a route's own path included) reads no calls."""
+    if not 0 <= line < len(lines) or ('"' not in lines[line] and "'" not in lines[line]):
+        return False
+    for n in range(max(0, line - CALL_LOOKBACK), line + 1):
+        text = lines[n]
+        found = _CALL_LINE.search(text)
+        if found is not None and not text.lstrip().startswith("@"):
+            return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from typing import Any
 
 from lsprotocol import types
 
+from ..core.navigation import may_be_call_url
 from ..pygls_seam import DECLINE
 from ..server import FastAPIDocsServer, needs_docs
 from .navigation import route_hover
@@ -19,13 +20,14 @@ from .positions import encoding_of, line_text, to_client, to_code_points
 
 def hover_result(ls: FastAPIDocsServer, uri: str, line: int, character: int) -> dict[str, Any] | None:
     """The LSP ``Hover`` for a position, as JSON (None: nothing FastAPI there)."""
-    card = route_hover(ls, uri, line, character)  # a test-client call's URL: the route it reaches
-    if card is not None:
-        return card
     found = ls.analysis_for(uri)
     if found is None:
         return None
     doc, _path, analysis = found
+    if may_be_call_url(analysis.lines, line):
+        card = route_hover(ls, uri, line, character)  # a test-client call's URL: the route it reaches
+        if card is not None:
+            return card
     encoding = encoding_of(doc)
     lines = analysis.lines
     col = to_code_points(line_text(lines, line), character, encoding)
