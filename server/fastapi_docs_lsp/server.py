@@ -70,8 +70,9 @@ def needs_docs(when: Callable[..., bool] | None = None, *, search: bool = False)
     reordering); before, it waits for them while other requests and notifications keep flowing,
     and then answers in full instead of with a placeholder. ``when(*args)`` may restrict the wait
     to the requests that need the docs; ``search``: wait for the topic search index as well
-    (``Project.search_ready``, right after the rest on a first load). (pygls runs a generator handler step by step: the step
-    yielded here is an async wait, run as a task, after which the handler continues.)
+    (``Project.search_ready``, right after the rest on a first load). (pygls runs a generator
+    handler step by step: the step yielded here is an async wait, run as a task, after which the
+    handler continues.)
     """
 
     def decorate(handler: F) -> F:
