@@ -579,3 +579,48 @@ def test_depends_offers_callables_not_data_models(api_db):
     labels = [i.label for i in run(src, api_db).items if i.kind != "keyword"]
     assert "get_session" in labels and "Pager" in labels
     assert not {"HeroBase", "Hero", "Item", "ItemOut"} & set(labels), labels
+
+
+@pytest.mark.parametrize(
+    "features",
+    [
+        dict(snippets=True, markdown=True, resolve_documentation=True, insert_replace=True, label_details=True, deprecated_tag=True, deprecated_property=True),
+        dict(snippets=False, markdown=False, resolve_documentation=False, insert_replace=False, label_details=False, deprecated_tag=False, deprecated_property=True),
+    ],
+    ids=["vscode-like", "minimal-client"],
+)
+def test_completion_items_are_the_json_lsprotocol_reads_and_writes(api_db, features):
+    """The adapter writes items as JSON itself (no cattrs per item): each one must be exactly
+    what lsprotocol reads back and writes again, whatever the item's shape."""
+    from lsprotocol import types
+    from pygls.protocol import default_converter
+
+    from fastapi_docs_lsp.core.docs.index import build_index
+    from fastapi_docs_lsp.features.completion import ClientFeatures, to_json
+
+    converter = default_converter()
+    docs = build_index(catalog=True, cache_dir="")
+    client = ClientFeatures(**features)
+    options = CompletionOptions(snippets=client.snippets, markdown=client.markdown, defer_documentation=client.resolve_documentation)
+    sources = [
+        "from fastapi import FastAPI, status\napp = FastAPI()\n@app.get('/', status_code=status.<|>)\n",
+        "from fastapi import FastAPI\napp = FastAPI()\n@app.get('/', <|>)\ndef f(): ...\n",
+        "from fastapi import Query\ndef f(q: str = Query(<|>)): ...\n",
+        "from fastapi import FastAPI\napp = FastAPI()\n@app.get('/', status_code=<|>)\ndef f(): ...\n",
+        "from fastapi import Depends\ndef dep(): ...\ndef f(x = Depends(<|>)): ...\n",
+        "from fastapi import Request\ndef f(request: Request):\n    request.url.<|>\n",
+        "import fastapi\nfastapi.<|>\n",
+    ]
+    seen = 0
+    for source in sources:
+        text, line, col = _split(source)
+        lines = text.split("\n")
+        result = complete(Snapshot.of(analyze(text, db=api_db)), line, col, api_db, docs, options)
+        if result is None:
+            continue
+        for item in result.items:
+            raw = to_json(item, result, client, lines, "utf-16")
+            typed = converter.structure(raw, types.CompletionItem)
+            assert converter.unstructure(typed, types.CompletionItem) == raw, item.label
+            seen += 1
+    assert seen > 50

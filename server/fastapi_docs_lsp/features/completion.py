@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from lsprotocol import types
 
 from ..core.analysis import ModuleAnalysis
 from ..core.completion import Completion, CompletionOptions, Item, Snapshot, complete, documentation, warm_documentation
 from ..core.completion_scan import LineMap
+from ..pygls_seam import DECLINE
 from ..server import FastAPIDocsServer, needs_docs
 from .positions import encoding_of, line_text, to_client, to_code_points
 
@@ -86,52 +88,50 @@ def document_snapshot(ls: FastAPIDocsServer, uri: str, doc, text: str) -> Snapsh
     return Snapshot(lines, None, None, refresh)
 
 
-def to_lsp(item: Item, result: Completion, features: ClientFeatures, lines: list[str], encoding: str) -> types.CompletionItem:
-    text = line_text(lines, result.line)
-    start = types.Position(line=result.line, character=to_client(text, result.start, encoding))
-    end = types.Position(line=result.line, character=to_client(text, result.end, encoding))
+def _position(lines: list[str], line: int, column: int, encoding: str) -> dict[str, int]:
+    return {"line": line, "character": to_client(line_text(lines, line), column, encoding)}
+
+
+def to_json(item: Item, result: Completion, features: ClientFeatures, lines: list[str], encoding: str) -> dict[str, Any]:
+    """One ``CompletionItem`` as LSP JSON, made directly: converting tens of items through
+    lsprotocol and cattrs costs more than finding them (the tests check each shape against
+    lsprotocol's own round trip)."""
+    start = _position(lines, result.line, result.start, encoding)
+    end = _position(lines, result.line, result.end, encoding)
     snippet = features.snippets and item.snippet is not None
     new_text = (item.snippet if snippet else item.insert) or ""
-    edit: types.TextEdit | types.InsertReplaceEdit
-    if features.insert_replace and result.replace_end > result.end:
-        replace_end = types.Position(line=result.line, character=to_client(text, result.replace_end, encoding))
-        edit = types.InsertReplaceEdit(new_text=new_text, insert=types.Range(start, end), replace=types.Range(start, replace_end))
-    else:
-        edit = types.TextEdit(range=types.Range(start, end), new_text=new_text)
-    extra = None
-    if item.edits:
-        extra = []
-        for e in item.edits:
-            t = line_text(lines, e.line)
-            extra.append(
-                types.TextEdit(
-                    range=types.Range(
-                        types.Position(line=e.line, character=to_client(t, e.start, encoding)),
-                        types.Position(line=e.line, character=to_client(t, e.end, encoding)),
-                    ),
-                    new_text=e.text,
-                )
-            )
-    doc = None
+    out: dict[str, Any] = {"label": item.label}
+    if features.label_details and item.description:
+        out["labelDetails"] = {"description": item.description}
+    out["kind"] = int(_KINDS.get(item.kind, types.CompletionItemKind.Text))
+    if item.deprecated and features.deprecated_tag:
+        out["tags"] = [int(types.CompletionItemTag.Deprecated)]
+    if item.detail:
+        out["detail"] = item.detail
     if item.documentation:
-        kind = types.MarkupKind.Markdown if features.markdown else types.MarkupKind.PlainText
-        doc = types.MarkupContent(kind=kind, value=item.documentation)
-    return types.CompletionItem(
-        label=item.label,
-        kind=_KINDS.get(item.kind, types.CompletionItemKind.Text),
-        detail=item.detail or None,
-        documentation=doc,
-        sort_text=item.sort or None,
-        filter_text=item.filter,
-        insert_text_format=types.InsertTextFormat.Snippet if snippet else types.InsertTextFormat.PlainText,
-        text_edit=edit,
-        additional_text_edits=extra,
-        preselect=True if item.preselect else None,
-        tags=[types.CompletionItemTag.Deprecated] if item.deprecated and features.deprecated_tag else None,
-        deprecated=True if item.deprecated and not features.deprecated_tag and features.deprecated_property else None,
-        label_details=types.CompletionItemLabelDetails(description=item.description) if features.label_details and item.description else None,
-        data=item.data if item.documentation is None and item.data is not None else None,
-    )
+        out["documentation"] = {"kind": "markdown" if features.markdown else "plaintext", "value": item.documentation}
+    if item.deprecated and not features.deprecated_tag and features.deprecated_property:
+        out["deprecated"] = True
+    if item.preselect:
+        out["preselect"] = True
+    if item.sort:
+        out["sortText"] = item.sort
+    if item.filter is not None:
+        out["filterText"] = item.filter
+    out["insertTextFormat"] = int(types.InsertTextFormat.Snippet if snippet else types.InsertTextFormat.PlainText)
+    if features.insert_replace and result.replace_end > result.end:
+        replace_end = _position(lines, result.line, result.replace_end, encoding)
+        out["textEdit"] = {"newText": new_text, "insert": {"start": start, "end": end}, "replace": {"start": start, "end": replace_end}}
+    else:
+        out["textEdit"] = {"range": {"start": start, "end": end}, "newText": new_text}
+    if item.edits:
+        out["additionalTextEdits"] = [
+            {"range": {"start": _position(lines, e.line, e.start, encoding), "end": _position(lines, e.line, e.end, encoding)}, "newText": e.text}
+            for e in item.edits
+        ]
+    if item.documentation is None and item.data is not None:
+        out["data"] = item.data
+    return out
 
 
 def register(server: FastAPIDocsServer) -> None:
@@ -157,16 +157,11 @@ def register(server: FastAPIDocsServer) -> None:
 
     server.on_after_load(warm)
 
-    @server.feature(
-        types.TEXT_DOCUMENT_COMPLETION,
-        types.CompletionOptions(trigger_characters=TRIGGER_CHARACTERS, resolve_provider=True),
-    )
-    @needs_docs()
-    def completion(ls: FastAPIDocsServer, params: types.CompletionParams) -> types.CompletionList:
-        empty = types.CompletionList(is_incomplete=False, items=[])
+    def completion_result(ls: FastAPIDocsServer, uri: str, line: int, character: int) -> dict[str, Any]:
+        """The ``CompletionList`` at a position, as JSON."""
+        empty: dict[str, Any] = {"isIncomplete": False, "items": []}
         if not ls.settings.completion.enabled:
             return empty
-        uri = params.text_document.uri
         doc = ls.document(uri)
         text = ls.document_text(doc) if doc is not None else None
         if text is None or len(text) > ls.settings.maxFileSize:
@@ -175,8 +170,7 @@ def register(server: FastAPIDocsServer) -> None:
         try:
             snapshot = document_snapshot(ls, uri, doc, text)
             encoding = encoding_of(doc)
-            line = params.position.line
-            col = to_code_points(line_text(snapshot.lines, line), params.position.character, encoding)
+            col = to_code_points(line_text(snapshot.lines, line), character, encoding)
             features = features_of(ls)
             options = CompletionOptions(
                 snippets=features.snippets, markdown=features.markdown, defer_documentation=features.resolve_documentation
@@ -192,14 +186,34 @@ def register(server: FastAPIDocsServer) -> None:
                 module_name=project.modules.module_name_for(path),
                 workspace=project.modules,
             )
+            if result is None:
+                return empty
+            return {"isIncomplete": False, "items": [to_json(item, result, features, snapshot.lines, encoding) for item in result.items]}
         except Exception:  # never fail the request: the editor would show an error
-            log.exception("completion failed at %s:%s", uri, params.position)
+            log.exception("completion failed at %s:%s:%s", uri, line, character)
             return empty
-        if result is None:
-            return empty
-        return types.CompletionList(
-            is_incomplete=False, items=[to_lsp(item, result, features, snapshot.lines, encoding) for item in result.items]
-        )
+
+    @server.feature(
+        types.TEXT_DOCUMENT_COMPLETION,
+        types.CompletionOptions(trigger_characters=TRIGGER_CHARACTERS, resolve_provider=True),
+    )
+    @needs_docs()
+    def completion(ls: FastAPIDocsServer, params: types.CompletionParams) -> dict[str, Any]:
+        return completion_result(ls, params.text_document.uri, params.position.line, params.position.character)
+
+    def raw_completion(params: Any) -> Any:
+        if not server.docs_ready():
+            return DECLINE  # the typed handler waits for the docs (without blocking the loop)
+        try:
+            uri = params["textDocument"]["uri"]
+            line, character = params["position"]["line"], params["position"]["character"]
+        except (KeyError, TypeError):
+            return DECLINE  # the typed path validates and answers with the proper error
+        if not (isinstance(uri, str) and type(line) is int and type(character) is int and line >= 0 and character >= 0):
+            return DECLINE
+        return completion_result(server, uri, line, character)
+
+    server.raw_request(types.TEXT_DOCUMENT_COMPLETION, raw_completion)
 
     @server.feature(types.COMPLETION_ITEM_RESOLVE)
     @needs_docs()
