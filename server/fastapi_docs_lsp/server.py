@@ -69,8 +69,8 @@ def needs_docs(when: Callable[..., bool] | None = None, *, search: bool = False)
     Once the docs are loaded it runs at once, in order with the other messages (no task, no
     reordering); before, it waits for them while other requests and notifications keep flowing,
     and then answers in full instead of with a placeholder. ``when(*args)`` may restrict the wait
-    to the requests that need the docs; ``search``: wait for the topic search index as well
-    (``Project.search_ready``, right after the rest on a first load). (pygls runs a generator
+    to the requests that need the docs; ``search``: wait for the doc index and its topic search
+    index instead (``Project.search_ready``: searches need nothing else). (pygls runs a generator
     handler step by step: the step yielded here is an async wait, run as a task, after which the
     handler continues.)
     """
@@ -209,8 +209,8 @@ class FastAPIDocsServer(LanguageServer):
 
     def docs_ready(self, *, search: bool = False) -> bool:
         """Whether requests can be answered in full: the first API docs and the doc index are in,
-        or the first load ended without them (``Project.ready``); with ``search``, the topic
-        search index too (``Project.search_ready``)."""
+        or the first load ended without them (``Project.ready``); with ``search``, whether the
+        doc index and its topic search index are in (``Project.search_ready``)."""
         return (self.project.search_ready if search else self.project.ready).is_set()
 
     async def wait_for_docs(self, timeout: float = DOCS_WAIT_SECONDS, *, search: bool = False) -> bool:

@@ -64,7 +64,15 @@ async def test_missing_fastapi_falls_back_to_catalog(bare_client: LanguageClient
     assert info["fastapiVersion"] is None
     hover = await _hover_depends(bare_client, tmp_path)
     assert hover is not None and "https://fastapi.tiangolo.com/tutorial/dependencies/" in hover.contents.value
-    said = " ".join(m.message for m in bare_client.messages + bare_client.log_messages)
+    # the server says so once its load is over, which may come just after the hover's answer
+    import asyncio
+
+    said = ""
+    for _ in range(100):
+        said = " ".join(m.message for m in bare_client.messages + bare_client.log_messages)
+        if "catalog" in said:
+            break
+        await asyncio.sleep(0.05)
     assert "catalog" in said
 
 

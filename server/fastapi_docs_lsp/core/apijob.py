@@ -12,6 +12,7 @@ a workspace ``json.py`` is never imported.
 
 from __future__ import annotations
 
+import glob
 import json
 import logging
 import os
@@ -83,6 +84,16 @@ def quick_groups() -> list[int | None]:
     """The first extraction's children: one per ``QUICK_GROUPS`` entry, in parallel, with two
     cores or more; else a single one that reads them all (less work in all)."""
     return list(range(len(QUICK_GROUPS))) if (os.cpu_count() or 1) >= 2 else [None]
+
+
+def _remove_output(path: Path) -> None:
+    """Remove a first-phase output file, and the temporary file a worker stopped while writing
+    it leaves next to it (``files.write_atomically``: ``.NAME-XXXX.tmp``)."""
+    for leftover in [path, *path.parent.glob(f".{glob.escape(path.name)}-*.tmp")]:
+        try:
+            leftover.unlink()
+        except OSError:
+            pass
 
 
 def can_fork() -> bool:
@@ -426,10 +437,7 @@ class ApiJob:
                         proc.kill()
                     code = proc.wait()
                     payload = load_payload(path) if code == 0 else None
-                    try:
-                        path.unlink()
-                    except OSError:
-                        pass
+                    _remove_output(path)
                     if payload is None:
                         log.debug("a first, partial API extraction gave nothing (exit code %s)", code)
                     else:
@@ -487,10 +495,7 @@ class ApiJob:
                 if child.poll() is None:
                     child.kill()
                 child.wait()
-                try:
-                    path.unlink()
-                except OSError:
-                    pass
+                _remove_output(path)
         finally:
             self._quick_lock.release()
 

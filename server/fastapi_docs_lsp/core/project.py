@@ -74,7 +74,8 @@ class Project:
         #: (the first, partial extraction on a cold cache) and the doc index are in, or the load
         #: ended without them
         self.ready = threading.Event()
-        #: set once the topic search index is built too (right after ``ready`` on a first load)
+        #: set once the doc index and its topic search index are in (searches need nothing else;
+        #: on a first load it comes right after the doc index, before or after ``ready``)
         self.search_ready = threading.Event()
         self._waiting: dict[threading.Event, list[Callable[[], None]]] = {self.ready: [], self.search_ready: []}
         self._first_api_done = False  # the first phase of a cold-cache API extraction is over
@@ -100,8 +101,9 @@ class Project:
         while this thread builds the doc index; the full extraction (a niced worker) runs
         meanwhile, and its docs replace the first ones (a new ``generation`` each time).
         ``ready`` is set once the first API docs and the doc index are in (requests waiting
-        for the docs then run); ``search_ready`` once the topic search index is built too (on a
-        first load it comes after ``ready``: hovers and links do not need it); ``loaded`` when
+        for the docs then run); ``search_ready`` once the doc index's topic search index is built
+        (searches need nothing else; hovers and links do not need it, so ``ready`` does not wait
+        for it); ``loaded`` when
         everything is. This thread yields to requests between steps (``background.pause_point``)."""
         report = progress or (lambda message, fraction: None)
         first_load = not self.ready.is_set()
