@@ -66,6 +66,20 @@ PRIVATE_NAMES: tuple[tuple[type, str], ...] = (
 DECLINE = object()
 
 
+def raw_position(params: Any) -> tuple[str, int, int] | None:
+    """``(uri, line, character)`` of a raw handler's JSON ``TextDocumentPositionParams``, or
+    ``None`` when they are not well formed (the raw handler then declines: the typed path
+    validates them and answers with the proper error)."""
+    try:
+        uri = params["textDocument"]["uri"]
+        line, character = params["position"]["line"], params["position"]["character"]
+    except (KeyError, TypeError):
+        return None
+    if not (isinstance(uri, str) and type(line) is int and type(character) is int and line >= 0 and character >= 0):
+        return None
+    return uri, line, character
+
+
 class RawJSON(str):
     """A raw handler's result already encoded as JSON: ``send_raw`` sends it as is (a large
     answer kept encoded between requests is not encoded again)."""

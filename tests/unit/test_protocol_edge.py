@@ -337,3 +337,22 @@ def test_the_first_frame_written_is_valid_json():
     """Sanity for the capture helper used above (Content-Length counts bytes)."""
     body = frame("x", {"text": "é"})
     assert json.loads(body)["params"]["text"] == "é"
+
+
+def test_raw_position_reads_well_formed_params_only():
+    from fastapi_docs_lsp.pygls_seam import raw_position
+
+    good = {"textDocument": {"uri": "file:///a.py"}, "position": {"line": 3, "character": 7}}
+    assert raw_position(good) == ("file:///a.py", 3, 7)
+    for bad in (
+        None,
+        [],
+        {},
+        {"textDocument": {"uri": "file:///a.py"}},
+        {"textDocument": {"uri": 1}, "position": {"line": 3, "character": 7}},
+        {"textDocument": {"uri": "file:///a.py"}, "position": {"line": -1, "character": 7}},
+        {"textDocument": {"uri": "file:///a.py"}, "position": {"line": 3, "character": 7.0}},
+        {"textDocument": {"uri": "file:///a.py"}, "position": {"line": True, "character": 7}},
+        {"textDocument": "x", "position": {"line": 3, "character": 7}},
+    ):
+        assert raw_position(bad) is None, bad

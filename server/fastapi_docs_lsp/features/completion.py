@@ -20,7 +20,7 @@ from lsprotocol import types
 from ..core.analysis import ModuleAnalysis
 from ..core.completion import Completion, CompletionOptions, Item, Snapshot, complete, documentation, warm_documentation
 from ..core.completion_scan import LineMap
-from ..pygls_seam import DECLINE
+from ..pygls_seam import DECLINE, raw_position
 from ..server import FastAPIDocsServer, needs_docs
 from .positions import encoding_of, line_text, to_client, to_code_points
 
@@ -204,14 +204,8 @@ def register(server: FastAPIDocsServer) -> None:
     def raw_completion(params: Any) -> Any:
         if not server.docs_ready():
             return DECLINE  # the typed handler waits for the docs (without blocking the loop)
-        try:
-            uri = params["textDocument"]["uri"]
-            line, character = params["position"]["line"], params["position"]["character"]
-        except (KeyError, TypeError):
-            return DECLINE  # the typed path validates and answers with the proper error
-        if not (isinstance(uri, str) and type(line) is int and type(character) is int and line >= 0 and character >= 0):
-            return DECLINE
-        return completion_result(server, uri, line, character)
+        where = raw_position(params)
+        return DECLINE if where is None else completion_result(server, *where)
 
     server.raw_request(types.TEXT_DOCUMENT_COMPLETION, raw_completion)
 

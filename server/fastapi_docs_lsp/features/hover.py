@@ -12,7 +12,7 @@ from typing import Any
 from lsprotocol import types
 
 from ..core.navigation import may_be_call_url
-from ..pygls_seam import DECLINE
+from ..pygls_seam import DECLINE, raw_position
 from ..server import FastAPIDocsServer, needs_docs
 from .navigation import route_hover
 from .positions import encoding_of, line_text, to_client, to_code_points
@@ -49,11 +49,8 @@ def hover_result(ls: FastAPIDocsServer, uri: str, line: int, character: int) -> 
 def _raw_hover(ls: FastAPIDocsServer, params: Any) -> Any:
     if not ls.docs_ready():
         return DECLINE  # the typed handler waits for the docs (without blocking the loop)
-    uri = params["textDocument"]["uri"]
-    line, character = params["position"]["line"], params["position"]["character"]
-    if not (isinstance(uri, str) and type(line) is int and type(character) is int and line >= 0 and character >= 0):
-        return DECLINE  # the typed path validates and answers with the proper error
-    return hover_result(ls, uri, line, character)
+    where = raw_position(params)
+    return DECLINE if where is None else hover_result(ls, *where)
 
 
 def register(server: FastAPIDocsServer) -> None:

@@ -31,7 +31,7 @@ from lsprotocol import types
 
 from ..core import navigation as nav
 from ..core.routes import FileRoutes, Route, RouteIndex, Span
-from ..pygls_seam import RawJSON
+from ..pygls_seam import RawJSON, raw_position
 from ..transport import DECLINE
 from .positions import client_range, encoding_of, line_text, to_code_points
 
@@ -453,15 +453,16 @@ def _raw(ls: FastAPIDocsServer, params: Any, what: str) -> Any:
     document is declined, for the typed handler to answer off the loop."""
     try:
         uri = params["textDocument"]["uri"]
-        if not isinstance(uri, str) or _large_path(ls, ls.path_of(uri)):
-            return DECLINE
-        if what == "codeLens":
-            return code_lenses_json(ls, uri)
-        line, character = params["position"]["line"], params["position"]["character"]
     except (KeyError, TypeError):
         return DECLINE  # the typed path validates and answers with the proper error
-    if not (type(line) is int and type(character) is int and line >= 0 and character >= 0):
+    if not isinstance(uri, str) or _large_path(ls, ls.path_of(uri)):
         return DECLINE
+    if what == "codeLens":
+        return code_lenses_json(ls, uri)
+    where = raw_position(params)
+    if where is None:
+        return DECLINE
+    _, line, character = where
     return definition(ls, uri, types.Position(line=line, character=character))
 
 
