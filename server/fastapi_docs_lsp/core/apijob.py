@@ -73,11 +73,17 @@ def extraction_command(
 ) -> list[str]:
     """The command line of an extraction child (``quick``: the first, partial one, of
     ``apidb.QUICK_GROUPS[group]`` when a group is given)."""
-    boot = _BOOT.format(paths=child_sys_path(exclude))
+    option = [] if not quick else ["--quick"] if group is None else [f"--quick={int(group)}"]
+    return _child_command(child_sys_path(exclude), *option, str(out), *search, nice=nice)
+
+
+def _child_command(paths: list[str], *args: str, nice: int = 0) -> list[str]:
+    """An isolated interpreter running ``apidb.main(args)`` with ``paths`` first on its import
+    path (at a lower priority with ``nice``)."""
+    boot = _BOOT.format(paths=paths)
     if nice:
         boot = f"import os; hasattr(os, 'nice') and os.nice({int(nice)}); " + boot
-    option = [] if not quick else ["--quick"] if group is None else [f"--quick={int(group)}"]
-    return [sys.executable, "-I", "-c", boot, *option, str(out), *search]
+    return [sys.executable, "-I", "-c", boot, *args]
 
 
 def quick_groups() -> list[int | None]:
@@ -123,7 +129,7 @@ def _spawn(paths: list[str], cwd: Path) -> tuple[subprocess.Popen[bytes], IO[byt
     try:
         cwd.mkdir(parents=True, exist_ok=True)
         proc = subprocess.Popen(
-            [sys.executable, "-I", "-c", _BOOT.format(paths=paths), "--batch"],
+            _child_command(paths, "--batch"),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=stderr,
@@ -164,12 +170,17 @@ def prestart(cache: Path, exclude: list[str] | None = None) -> bool:
     return True
 
 
-def _take_spare(paths: list[str]) -> tuple[subprocess.Popen[bytes], IO[bytes]] | None:
-    """The pre-started child, if it is still waiting and was started with the import path
-    ``paths`` (else it is sent away)."""
+def _pop_spare() -> tuple[subprocess.Popen[bytes], IO[bytes], list[str]] | None:
     global _spare
     with _spare_lock:
         spare, _spare = _spare, None
+    return spare
+
+
+def _take_spare(paths: list[str]) -> tuple[subprocess.Popen[bytes], IO[bytes]] | None:
+    """The pre-started child, if it is still waiting and was started with the import path
+    ``paths`` (else it is sent away)."""
+    spare = _pop_spare()
     if spare is None:
         return None
     proc, stderr, spare_paths = spare
@@ -181,9 +192,7 @@ def _take_spare(paths: list[str]) -> tuple[subprocess.Popen[bytes], IO[bytes]] |
 
 def release_spare() -> None:
     """Send the pre-started child away (the cache answered, or the server is exiting)."""
-    global _spare
-    with _spare_lock:
-        spare, _spare = _spare, None
+    spare = _pop_spare()
     if spare is not None:
         _dismiss(spare[0], spare[1])
 
@@ -223,7 +232,6 @@ class _Batch:
         self.pids: dict[int, int] = {}
         self.codes: dict[int, int] = {}
         self.killed: set[int] = set()
-        self.over = False
         self.jobs = [_Forked(self, i) for i in range(count)]
         threading.Thread(target=self._follow, name="api-extraction-reports", daemon=True).start()
 
@@ -271,7 +279,6 @@ class _Batch:
             log.debug("reading the API extraction reports failed", exc_info=True)
         code = self.proc.wait()
         with self._cond:
-            self.over = True
             for index in range(len(self.jobs)):
                 self.codes.setdefault(index, code if code != 0 else 1)
             self._cond.notify_all()
@@ -327,7 +334,6 @@ class ApiJob:
         self._db = db
         self.error = error
         self._proc: _Child | None = None
-        self._start_error: str | None = None
         self._stderr: IO[bytes] | None = None
         self._path: Path | None = None
         self._what = ""
@@ -355,10 +361,11 @@ class ApiJob:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             return job._fail(f"cannot create the cache folder {path.parent}: {exc}")
-        quick_paths = [path.with_name(f"{path.stem}.quick{'' if group is None else group}.json") for group in quick_groups()]
+        groups = quick_groups()
+        quick_paths = [path.with_name(f"{path.stem}.quick{'' if group is None else group}.json") for group in groups]
         if can_fork():
             batch = _Batch.start(
-                [*([str(q), -1 if g is None else g, 0] for g, q in zip(quick_groups(), quick_paths)), [str(path), None, FULL_NICENESS]],
+                [*([str(q), -1 if g is None else g, 0] for g, q in zip(groups, quick_paths)), [str(path), None, FULL_NICENESS]],
                 search,
                 exclude,
                 cwd=path.parent,
@@ -372,10 +379,10 @@ class ApiJob:
                 job._stderr = tempfile.TemporaryFile()  # a pipe could fill up while nobody reads it
             except OSError as exc:
                 return job._fail(f"could not start the extraction: {exc}")
-            job._start_children(path, search, exclude, quick_paths)
-        if job._proc is None:
-            job._close()
-            return job._fail(job._start_error or "could not start the extraction")
+            error = job._start_children(path, search, exclude, list(zip(groups, quick_paths)))
+            if error is not None:
+                job._close()
+                return job._fail(error)
         if job._quick:  # while those start: the parameter functions, read here in a few ms
             try:
                 job._seed = read_parameter_functions(search)
@@ -383,9 +390,10 @@ class ApiJob:
                 log.debug("reading the parameter functions failed", exc_info=True)
         return job
 
-    def _start_children(self, path: Path, search: list[str], exclude: list[str] | None, quick_paths: list[Path]) -> None:
-        """The extractions as separate child processes (where ``os.fork`` is not available)."""
-        for group, quick_path in zip(quick_groups(), quick_paths):
+    def _start_children(self, path: Path, search: list[str], exclude: list[str] | None, quick: list[tuple[int | None, Path]]) -> str | None:
+        """The extractions as separate child processes (where ``os.fork`` is not available);
+        why the full one did not start, if it did not."""
+        for group, quick_path in quick:
             try:
                 # never the workspace folder as working directory (-I keeps it off sys.path anyway)
                 proc = subprocess.Popen(
@@ -408,7 +416,8 @@ class ApiJob:
                 cwd=str(path.parent),
             )
         except (OSError, subprocess.SubprocessError) as exc:
-            self._start_error = f"could not start the extraction: {exc}"
+            return f"could not start the extraction: {exc}"
+        return None
 
     def first(self, timeout: float = QUICK_TIMEOUT, on_part: Callable[[ApiDB], object] | None = None) -> ApiDB | None:
         """The first, partial API database (``None`` when there is none: the cache answered,
