@@ -103,8 +103,8 @@ class Project:
         ``ready`` is set once the first API docs and the doc index are in (requests waiting
         for the docs then run); ``search_ready`` once the doc index's topic search index is built
         (searches need nothing else; hovers and links do not need it, so ``ready`` does not wait
-        for it); ``loaded`` when
-        everything is. This thread yields to requests between steps (``background.pause_point``)."""
+        for it); ``loaded`` when everything is. This thread yields to requests between steps
+        (``background.pause_point``)."""
         report = progress or (lambda message, fraction: None)
         first_load = not self.ready.is_set()
         try:

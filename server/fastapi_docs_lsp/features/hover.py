@@ -11,7 +11,6 @@ from typing import Any
 
 from lsprotocol import types
 
-from ..core.navigation import may_be_call_url
 from ..pygls_seam import DECLINE, raw_position
 from ..server import FastAPIDocsServer, needs_docs
 from .navigation import route_hover
@@ -24,10 +23,9 @@ def hover_result(ls: FastAPIDocsServer, uri: str, line: int, character: int) -> 
     if found is None:
         return None
     doc, _path, analysis = found
-    if may_be_call_url(analysis.lines, line):
-        card = route_hover(ls, uri, line, character)  # a test-client call's URL: the route it reaches
-        if card is not None:
-            return card
+    card = route_hover(ls, uri, line, character, analysis.lines)  # a test-client call's URL: the route it reaches
+    if card is not None:
+        return card
     encoding = encoding_of(doc)
     lines = analysis.lines
     col = to_code_points(line_text(lines, line), character, encoding)

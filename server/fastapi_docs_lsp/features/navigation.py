@@ -320,13 +320,14 @@ def references(ls: FastAPIDocsServer, uri: str, position: types.Position, includ
     return out
 
 
-def route_hover(ls: FastAPIDocsServer, uri: str, line: int, character: int) -> dict[str, Any] | None:
+def route_hover(ls: FastAPIDocsServer, uri: str, line: int, character: int, lines: list[str]) -> dict[str, Any] | None:
     """The route card for a hover on a test-client call's URL, as LSP JSON; None elsewhere.
 
-    Cheap when the cursor is not on such a call: one look-up in the file's list of calls, read
-    as the document is now (after an edit, only its changed chunks are read again: not its
-    routes, whose extraction costs a pass over the module)."""
-    if not uri.endswith(".py"):
+    ``lines``: the document's lines now. Cheap when the cursor is not on such a call: a line
+    that cannot hold a call's URL (``may_be_call_url``) reads nothing more; else one look-up in
+    the file's list of calls, read as the document is now (after an edit, only its changed
+    chunks are read again: not its routes, whose extraction costs a pass over the module)."""
+    if not uri.endswith(".py") or not nav.may_be_call_url(lines, line):
         return None
     index = _index(ls)
     if index is None:

@@ -539,13 +539,11 @@ def build_index(
     def remember(search_index: SearchIndex) -> None:
         store(folder, "index", index_key, {"sections": pack_sections(sections), "sources": packed_sources, "search": search_index})
 
-    if lazy_search:
-        log.info("docs: %d sections from %d sources in %.0f ms (search index next)", len(sections), len(sources), (time.perf_counter() - t0) * 1000)
-        report("FastAPI documentation ready", 1.0)
-        return DocIndex(sections, sources, None, notes, lazy_search=True, on_search_built=remember)
-    report("Indexing FastAPI documentation for search", 0.85)
-    index = DocIndex(sections, sources, None, notes, on_search_built=remember)
-    log.info("docs: %d sections from %d sources in %.0f ms", len(sections), len(sources), (time.perf_counter() - t0) * 1000)
+    if not lazy_search:
+        report("Indexing FastAPI documentation for search", 0.85)
+    index = DocIndex(sections, sources, None, notes, lazy_search=lazy_search, on_search_built=remember)
+    later = " (search index next)" if lazy_search else ""
+    log.info("docs: %d sections from %d sources in %.0f ms%s", len(sections), len(sources), (time.perf_counter() - t0) * 1000, later)
     report("FastAPI documentation ready", 1.0)
     return index
 
